@@ -1,0 +1,6 @@
+namespace MriCs.Cli.Commands;
+
+public static class DicomNetworkCommands
+{
+    public static IReadOnlyList<CliCommand> All { get; } = [];
+}

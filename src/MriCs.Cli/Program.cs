@@ -1,0 +1,3 @@
+using MriCs.Cli;
+
+return CommandRouter.Run(args, CommandTable.All, Console.Out, Console.Error);
