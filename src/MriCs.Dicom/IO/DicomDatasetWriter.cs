@@ -66,13 +66,13 @@ public static class DicomDatasetWriter
                         WriteItemHeader(DicomTag.SequenceDelimitationItem, 0);
                         break;
                     case DicomValueElement v:
-                        WriteValue(v, depth);
+                        WriteValue(v, depth, _big ? ByteSwap.Unit(ds, v.Tag, v.VR) : 1);
                         break;
                 }
             }
         }
 
-        private void WriteValue(DicomValueElement v, int depth)
+        private void WriteValue(DicomValueElement v, int depth, int swapUnit)
         {
             if (v.IsValueSkipped)
                 throw new DicomDataException($"the value of {DicomDataset.Describe(v.Tag)} was skipped by a header-only read and cannot be written", v.Tag);
@@ -84,10 +84,10 @@ public static class DicomDatasetWriter
             if (_explicit && !v.VR.HasLongExplicitLength && length > 0xFFFF)
                 throw new DicomDataException($"{DicomDataset.Describe(v.Tag)} is {length} bytes, too long for VR {v.VR} in an explicit VR syntax", v.Tag);
             WriteHeader(v.Tag, v.VR, length);
-            if (_big && v.VR.ByteSwapUnit > 1 && value.Length > 0)
+            if (_big && swapUnit > 1 && value.Length > 0)
             {
                 var swapped = value.ToArray();
-                ByteSwap.SwapInPlace(swapped, v.VR.ByteSwapUnit);
+                ByteSwap.SwapInPlace(swapped, swapUnit);
                 s.Write(swapped);
             }
             else

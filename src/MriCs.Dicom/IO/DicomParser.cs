@@ -139,7 +139,7 @@ internal sealed class DicomParser(DicomInput input, bool explicitVR, bool bigEnd
             return;
         }
         var value = input.ReadValue(length, tag);
-        if (bigEndian && vr.ByteSwapUnit > 1) value = ByteSwap.Swapped(value.Span, vr.ByteSwapUnit);
+        if (bigEndian && vr.ByteSwapUnit > 1) value = ByteSwap.Swapped(value.Span, ByteSwap.Unit(ds, tag, vr));
         ds.AppendRead(new DicomValueElement(tag, vr, value));
     }
 
@@ -234,6 +234,14 @@ internal sealed class DicomParser(DicomInput input, bool explicitVR, bool bigEnd
 
 internal static class ByteSwap
 {
+    /// <summary>Swap unit of a value in big endian: the VR's, except OW pixel data of 32 or 64 bit samples (swapped per sample).</summary>
+    public static int Unit(DicomDataset ds, DicomTag tag, DicomVR vr)
+    {
+        if (tag == DicomTag.PixelData && vr == DicomVR.OW && ds.TryGetInt(DicomTag.BitsAllocated, out var bits) && bits is 32 or 64)
+            return bits / 8;
+        return vr.ByteSwapUnit;
+    }
+
     public static byte[] Swapped(ReadOnlySpan<byte> value, int unit)
     {
         var r = value.ToArray();
