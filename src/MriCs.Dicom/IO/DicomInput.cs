@@ -97,12 +97,25 @@ internal sealed class StreamInput : DicomInput
     private int _bufLen;
     private long _consumedBeforeBuffer; // source bytes before _buf[0]
 
+    private readonly long _streamLength; // -1 when the stream cannot tell
+    private long _streamPos;             // bytes read from the stream so far (plus its start position)
+
     public StreamInput(Stream stream, bool ownsStream, long baseOffset = 0)
     {
         _stream = stream;
         _ownsStream = ownsStream;
         _baseOffset = baseOffset;
+        // Length and position are asked once: each query can be a system call on a file.
+        _streamLength = stream.CanSeek ? stream.Length : -1;
+        _streamPos = stream.CanSeek ? stream.Position : 0;
         _buf = ArrayPool<byte>.Shared.Rent(BufferSize);
+    }
+
+    private int StreamRead(byte[] buffer, int offset, int count)
+    {
+        var n = _stream.Read(buffer, offset, count);
+        if (n > 0) _streamPos += n;
+        return n;
     }
 
     public override long Position => _baseOffset + _consumedBeforeBuffer + _bufPos;
@@ -111,8 +124,8 @@ internal sealed class StreamInput : DicomInput
     {
         get
         {
-            if (!_stream.CanSeek) return -1;
-            return (_bufLen - _bufPos) + Math.Max(0, _stream.Length - _stream.Position);
+            if (_streamLength < 0) return -1;
+            return (_bufLen - _bufPos) + Math.Max(0, _streamLength - _streamPos);
         }
     }
 
@@ -128,7 +141,7 @@ internal sealed class StreamInput : DicomInput
         }
         while (_bufLen < count)
         {
-            var n = _stream.Read(_buf, _bufLen, _buf.Length - _bufLen);
+            var n = StreamRead(_buf, _bufLen, _buf.Length - _bufLen);
             if (n <= 0) break;
             _bufLen += n;
         }
@@ -172,7 +185,7 @@ internal sealed class StreamInput : DicomInput
                 Buffer.BlockCopy(value, 0, bigger, 0, got);
                 value = bigger;
             }
-            var n = _stream.Read(value, got, value.Length - got);
+            var n = StreamRead(value, got, value.Length - got);
             if (n <= 0)
             {
                 _consumedBeforeBuffer += got - buffered;
@@ -197,15 +210,16 @@ internal sealed class StreamInput : DicomInput
         var rest = length - buffered;
         _consumedBeforeBuffer += _bufLen;
         _bufPos = _bufLen = 0;
-        if (_stream.CanSeek)
+        if (_streamLength >= 0)
         {
             _stream.Seek(rest, SeekOrigin.Current);
+            _streamPos += rest;
             _consumedBeforeBuffer += rest;
             return;
         }
         while (rest > 0)
         {
-            var n = _stream.Read(_buf, 0, (int)Math.Min(_buf.Length, rest));
+            var n = StreamRead(_buf, 0, (int)Math.Min(_buf.Length, rest));
             if (n <= 0) throw PastEnd(length, length - rest, tag);
             rest -= n;
             _consumedBeforeBuffer += n;

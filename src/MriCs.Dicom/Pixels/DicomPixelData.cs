@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace MriCs.Dicom.Pixels;
 
@@ -282,9 +284,13 @@ internal static class StoredValues
             }
             case 16:
             {
-                var src = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(bytes[..(2 * n)]);
+                var src = MemoryMarshal.Cast<byte, ushort>(bytes[..(2 * n)]);
                 if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big endian hosts are not supported");
-                if (shift == 0 && bitsStored == 16)
+                if (shift == 0 && Vector256.IsHardwareAccelerated && n >= 16)
+                {
+                    Extract16Vector(src, bitsStored, signed, dest);
+                }
+                else if (shift == 0 && bitsStored == 16)
                 {
                     if (signed)
                         for (var i = 0; i < n; i++) dest[i] = (short)src[i];
@@ -317,6 +323,40 @@ internal static class StoredValues
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(bitsAllocated));
+        }
+    }
+
+    /// <summary>16-bit samples with HighBit = BitsStored - 1: widen 16 at a time, mask or sign-extend.</summary>
+    private static void Extract16Vector(ReadOnlySpan<ushort> src, int bitsStored, bool signed, Span<int> dest)
+    {
+        var n = dest.Length;
+        var ext = 32 - bitsStored;
+        var mask = Vector256.Create((uint)((1L << bitsStored) - 1));
+        ref var s0 = ref MemoryMarshal.GetReference(src);
+        ref var d0 = ref MemoryMarshal.GetReference(dest);
+        var i = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            var v = Vector256.LoadUnsafe(ref s0, (nuint)i);
+            var (lo, hi) = Vector256.Widen(v);
+            Vector256<int> a, b;
+            if (signed)
+            {
+                a = Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(lo.AsInt32(), ext), ext);
+                b = Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(hi.AsInt32(), ext), ext);
+            }
+            else
+            {
+                a = (lo & mask).AsInt32();
+                b = (hi & mask).AsInt32();
+            }
+            a.StoreUnsafe(ref d0, (nuint)i);
+            b.StoreUnsafe(ref d0, (nuint)(i + 8));
+        }
+        for (; i < n; i++)
+        {
+            var v = (int)(src[i] & (uint)((1L << bitsStored) - 1));
+            dest[i] = signed ? (v << ext) >> ext : v;
         }
     }
 }
