@@ -1,0 +1,46 @@
+namespace MriCs.Dicom.Codecs.Jpeg;
+
+/// <summary>Growable byte output with MSB-first entropy-coded bits and FF 00 stuffing.</summary>
+internal sealed class JpegBitWriter(int capacity)
+{
+    private byte[] _buffer = new byte[Math.Max(capacity, 256)];
+    private int _pos;
+    private ulong _acc;
+    private int _bits;
+
+    public int Length => _pos;
+
+    public void WriteBits(int value, int count)
+    {
+        _acc = (_acc << count) | ((uint)value & ((1UL << count) - 1));
+        _bits += count;
+        while (_bits >= 8)
+        {
+            _bits -= 8;
+            byte b = (byte)(_acc >> _bits);
+            Put(b);
+            if (b == 0xFF) Put(0x00);
+        }
+    }
+
+    /// <summary>Pads the last byte with one bits (T.81 F.1.2.3) so that the next marker starts byte-aligned.</summary>
+    public void Flush()
+    {
+        if (_bits > 0) WriteBits((1 << (8 - _bits)) - 1, 8 - _bits);
+        _acc = 0;
+    }
+
+    public void Put(byte b)
+    {
+        if (_pos == _buffer.Length) Array.Resize(ref _buffer, checked(_buffer.Length * 2));
+        _buffer[_pos++] = b;
+    }
+
+    public void PutUInt16(int v)
+    {
+        Put((byte)(v >> 8));
+        Put((byte)v);
+    }
+
+    public byte[] ToArray() => _buffer.AsSpan(0, _pos).ToArray();
+}

@@ -1,0 +1,171 @@
+using System.Buffers.Binary;
+
+namespace MriCs.Dicom.Codecs.Jpeg;
+
+/// <summary>
+/// Encoder for the lossless process 14 (SOF3): one interleaved scan, precision = BitsStored,
+/// point transform 0, one optimal Huffman table (two passes), optional restart interval.
+/// </summary>
+internal static class JpegLosslessEncoder
+{
+    public static byte[] Encode(ReadOnlySpan<byte> pixels, FrameInfo info, int predictor, int restartInterval)
+    {
+        int length = info.Validate(JpegLosslessCodec.TransferSyntaxUid, JpegLosslessCodec.TransferSyntaxName, 16);
+        if (predictor is < 1 or > 7) throw new ArgumentOutOfRangeException(nameof(predictor), predictor, "predictor must be in 1..7");
+        if (restartInterval is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(restartInterval));
+        if (info.BitsStored < 2) throw Error(-1, $"BitsStored {info.BitsStored}: JPEG lossless precision is 2..16");
+        if (pixels.Length < length) throw Error(pixels.Length, $"the pixel buffer has {pixels.Length} bytes; the frame needs {length}");
+
+        int width = info.Columns, height = info.Rows, nc = info.SamplesPerPixel, p = info.BitsStored;
+        var samples = Unpack(pixels, info);
+
+        // Pass 1: category frequencies.
+        var freq = new long[HuffmanCodeBuilder.Symbols];
+        Walk(samples, width, height, nc, p, predictor, restartInterval, (diff, _) => freq[Category(diff)]++, null);
+
+        Span<byte> bits = stackalloc byte[16];
+        Span<byte> values = stackalloc byte[HuffmanCodeBuilder.Symbols];
+        var code = new int[HuffmanCodeBuilder.Symbols];
+        var size = new int[HuffmanCodeBuilder.Symbols];
+        int nValues = HuffmanCodeBuilder.Build(freq, bits, values, code, size);
+
+        var w = new JpegBitWriter(length / 2 + 1024);
+        w.PutUInt16(0xFFD8);
+        // SOF3
+        w.PutUInt16(0xFFC3);
+        w.PutUInt16(8 + 3 * nc);
+        w.Put((byte)p);
+        w.PutUInt16(height);
+        w.PutUInt16(width);
+        w.Put((byte)nc);
+        for (int c = 0; c < nc; c++)
+        {
+            w.Put((byte)(c + 1));
+            w.Put(0x11);
+            w.Put(0);
+        }
+        // DHT: one DC-class table 0 for all components
+        w.PutUInt16(0xFFC4);
+        w.PutUInt16(2 + 17 + nValues);
+        w.Put(0x00);
+        foreach (byte b in bits) w.Put(b);
+        for (int i = 0; i < nValues; i++) w.Put(values[i]);
+        if (restartInterval > 0)
+        {
+            w.PutUInt16(0xFFDD);
+            w.PutUInt16(4);
+            w.PutUInt16(restartInterval);
+        }
+        // SOS
+        w.PutUInt16(0xFFDA);
+        w.PutUInt16(6 + 2 * nc);
+        w.Put((byte)nc);
+        for (int c = 0; c < nc; c++)
+        {
+            w.Put((byte)(c + 1));
+            w.Put(0x00);
+        }
+        w.Put((byte)predictor);
+        w.Put(0);
+        w.Put(0);
+
+        // Pass 2: entropy-coded data.
+        Walk(samples, width, height, nc, p, predictor, restartInterval, (diff, _) =>
+        {
+            int s = Category(diff);
+            w.WriteBits(code[s], size[s]);
+            if (s is > 0 and < 16) w.WriteBits(diff > 0 ? diff : diff - 1, s);
+        }, m =>
+        {
+            w.Flush();
+            w.PutUInt16(0xFFD0 + (m & 7));
+        });
+        w.Flush();
+        if ((w.Length & 1) != 0) w.Put(0xFF); // a fill byte before EOI keeps the item length even (T.81 B.1.1.2)
+        w.PutUInt16(0xFFD9);
+        return w.ToArray();
+    }
+
+    /// <summary>Samples masked to BitsStored, component-major: samples[c][y * width + x].</summary>
+    private static int[][] Unpack(ReadOnlySpan<byte> pixels, FrameInfo info)
+    {
+        int nc = info.SamplesPerPixel, bps = info.BytesPerSample, count = (int)info.PixelCount;
+        int mask = (1 << info.BitsStored) - 1;
+        bool planar = info.PlanarConfiguration == 1 || nc == 1;
+        var result = new int[nc][];
+        for (int c = 0; c < nc; c++)
+        {
+            var plane = result[c] = new int[count];
+            int start = planar ? c * count * bps : c * bps;
+            int step = planar ? bps : nc * bps;
+            if (bps == 1)
+                for (int i = 0, s = start; i < count; i++, s += step) plane[i] = pixels[s] & mask;
+            else
+                for (int i = 0, s = start; i < count; i++, s += step) plane[i] = BinaryPrimitives.ReadUInt16LittleEndian(pixels[s..]) & mask;
+        }
+        return result;
+    }
+
+    private delegate void DiffSink(int diff, int component);
+
+    /// <summary>Visits every difference in coding order, the same prediction rules the decoder uses.</summary>
+    private static void Walk(int[][] samples, int width, int height, int nc, int precision, int predictor, int restartInterval,
+        DiffSink sink, Action<int>? restart)
+    {
+        int initial = 1 << (precision - 1);
+        long mcu = 0;
+        int restarts = 0, intervalRow = 0;
+        bool reset = true;
+        for (int y = 0; y < height; y++)
+        {
+            int row = y * width, above = row - width;
+            for (int x = 0; x < width; x++)
+            {
+                if (restartInterval > 0 && mcu > 0 && mcu % restartInterval == 0)
+                {
+                    restart?.Invoke(restarts);
+                    restarts++;
+                    reset = true;
+                    intervalRow = y;
+                }
+                for (int c = 0; c < nc; c++)
+                {
+                    int[] s = samples[c];
+                    int pred;
+                    if (reset) pred = initial;
+                    else if (y == intervalRow) pred = s[row + x - 1];
+                    else if (x == 0) pred = s[above];
+                    else
+                    {
+                        int ra = s[row + x - 1], rb = s[above + x], rc = s[above + x - 1];
+                        pred = predictor switch
+                        {
+                            1 => ra,
+                            2 => rb,
+                            3 => rc,
+                            4 => ra + rb - rc,
+                            5 => ra + ((rb - rc) >> 1),
+                            6 => rb + ((ra - rc) >> 1),
+                            _ => (ra + rb) >> 1,
+                        };
+                    }
+                    int diff = (s[row + x] - pred) & 0xFFFF;
+                    if (diff > 0x8000) diff -= 0x10000;
+                    sink(diff, c);
+                }
+                reset = false;
+                mcu++;
+            }
+        }
+    }
+
+    private static int Category(int diff)
+    {
+        if (diff == 0) return 0;
+        uint magnitude = (uint)Math.Abs(diff);
+        return 32 - System.Numerics.BitOperations.LeadingZeroCount(magnitude);
+    }
+
+    private static DicomCodecException Error(long offset, string reason) =>
+        new(JpegLosslessCodec.TransferSyntaxUid, JpegLosslessCodec.TransferSyntaxName, offset, reason);
+}
