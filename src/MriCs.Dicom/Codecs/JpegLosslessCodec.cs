@@ -26,7 +26,16 @@ public static class JpegLosslessCodec
     public const string ProcessFourteenUid = "1.2.840.10008.1.2.4.57";
     public const string FirstOrderPredictionUid = "1.2.840.10008.1.2.4.70";
 
-    public static byte[] Decode(ReadOnlySpan<byte> frame, FrameInfo info) => JpegLosslessDecoder.Decode(frame, info);
+    public static byte[] Decode(ReadOnlySpan<byte> frame, FrameInfo info)
+    {
+        var output = new byte[info.Validate(TransferSyntaxUid, TransferSyntaxName, 16)];
+        JpegLosslessDecoder.Decode(frame, info, output);
+        return output;
+    }
+
+    /// <summary>Decodes into a caller buffer of at least <see cref="FrameInfo.FrameLength"/> bytes (no frame-sized allocation).</summary>
+    public static void Decode(ReadOnlySpan<byte> frame, FrameInfo info, Span<byte> destination) =>
+        JpegLosslessDecoder.Decode(frame, info, destination);
 
     /// <param name="predictor">Selection value 1..7; 1 is what transfer syntax .70 requires.</param>
     public static byte[] Encode(ReadOnlySpan<byte> pixels, FrameInfo info, int predictor = 1) =>

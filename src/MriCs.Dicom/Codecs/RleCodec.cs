@@ -23,7 +23,17 @@ public static class RleCodec
 
     public static byte[] Decode(ReadOnlySpan<byte> frame, FrameInfo info)
     {
+        var output = new byte[info.Validate(TransferSyntaxUid, TransferSyntaxName, 32)];
+        Decode(frame, info, output);
+        return output;
+    }
+
+    /// <summary>Decodes into a caller buffer of at least <see cref="FrameInfo.FrameLength"/> bytes; every byte of the frame is written.</summary>
+    public static void Decode(ReadOnlySpan<byte> frame, FrameInfo info, Span<byte> destination)
+    {
         int length = info.Validate(TransferSyntaxUid, TransferSyntaxName, 32);
+        if (destination.Length < length)
+            throw new ArgumentException($"the destination holds {destination.Length} bytes; the frame needs {length}", nameof(destination));
         int bps = info.BytesPerSample;
         int segments = info.SamplesPerPixel * bps;
         if (segments > 15)
@@ -46,11 +56,10 @@ public static class RleCodec
         }
 
         int pixels = (int)info.PixelCount;
-        var output = new byte[length];
+        var output = destination[..length];
         // Where the byte planes go: destination index of pixel p = base + p * step.
         bool planar = info.PlanarConfiguration == 1 || info.SamplesPerPixel == 1;
         int step = planar ? bps : info.SamplesPerPixel * bps;
-        byte[]? scratch = step == 1 ? null : new byte[pixels];
         for (int k = 0; k < segments; k++)
         {
             int sample = k / bps;
@@ -58,17 +67,8 @@ public static class RleCodec
             int start = offsets[k];
             int end = k + 1 < segments ? offsets[k + 1] : frame.Length;
             int baseIndex = planar ? sample * pixels * bps + byteInSample : sample * bps + byteInSample;
-            if (scratch is null)
-            {
-                UnpackBits(frame[start..end], start, output.AsSpan(baseIndex, pixels), k);
-            }
-            else
-            {
-                UnpackBits(frame[start..end], start, scratch, k);
-                for (int p = 0, d = baseIndex; p < pixels; p++, d += step) output[d] = scratch[p];
-            }
+            UnpackBits(frame[start..end], start, output[baseIndex..], step, pixels, k);
         }
-        return output;
     }
 
     public static byte[] Encode(ReadOnlySpan<byte> pixels, FrameInfo info)
@@ -108,21 +108,23 @@ public static class RleCodec
         return output.AsSpan(0, pos).ToArray();
     }
 
-    private static void UnpackBits(ReadOnlySpan<byte> src, int srcOffset, Span<byte> dst, int segment)
+    /// <summary>Unpacks one segment into dst[0], dst[step], ... (count bytes).</summary>
+    private static void UnpackBits(ReadOnlySpan<byte> src, int srcOffset, Span<byte> dst, int step, int count, int segment)
     {
         int i = 0, o = 0;
-        while (o < dst.Length)
+        while (o < count)
         {
             if (i >= src.Length)
-                throw Error(srcOffset + i, $"segment {segment + 1} ends after {o} of {dst.Length} bytes");
+                throw Error(srcOffset + i, $"segment {segment + 1} ends after {o} of {count} bytes");
             int n = (sbyte)src[i++];
             if (n >= 0)
             {
                 int len = n + 1;
                 if (i + len > src.Length)
                     throw Error(srcOffset + i, $"segment {segment + 1}: a literal run of {len} bytes passes the end of the segment");
-                int take = Math.Min(len, dst.Length - o);
-                src.Slice(i, take).CopyTo(dst[o..]);
+                int take = Math.Min(len, count - o);
+                if (step == 1) src.Slice(i, take).CopyTo(dst[o..]);
+                else for (int t = 0, d = o * step; t < take; t++, d += step) dst[d] = src[i + t];
                 i += len;
                 o += take;
             }
@@ -130,8 +132,10 @@ public static class RleCodec
             {
                 if (i >= src.Length)
                     throw Error(srcOffset + i, $"segment {segment + 1}: a replicate run has no byte to repeat");
-                int take = Math.Min(1 - n, dst.Length - o);
-                dst.Slice(o, take).Fill(src[i++]);
+                int take = Math.Min(1 - n, count - o);
+                byte value = src[i++];
+                if (step == 1) dst.Slice(o, take).Fill(value);
+                else for (int t = 0, d = o * step; t < take; t++, d += step) dst[d] = value;
                 o += take;
             }
         }

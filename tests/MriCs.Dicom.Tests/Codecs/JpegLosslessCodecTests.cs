@@ -93,6 +93,36 @@ public class JpegLosslessCodecTests
     }
 
     [Fact]
+    public void One_scan_per_component_decodes_like_an_interleaved_scan()
+    {
+        // Build a non-interleaved RGB stream: encode each plane as its own one-component stream, then splice
+        // SOI + a 3-component SOF3 + each plane's DHT/SOS/data (SOS component id patched to 1, 2, 3) + EOI.
+        var info = new FrameInfo(14, 19, 3, 16, 12, false, 1);
+        var pixels = Synthetic.Frame(info, 17);
+        var planeInfo = info with { SamplesPerPixel = 1, PlanarConfiguration = 0 };
+        int planeBytes = (int)planeInfo.FrameLength;
+        var stream = new List<byte> { 0xFF, 0xD8, 0xFF, 0xC3, 0, 17, 12, 0, 14, 0, 19, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0 };
+        for (int c = 0; c < 3; c++)
+        {
+            var single = JpegLosslessCodec.Encode(pixels.AsSpan(c * planeBytes, planeBytes), planeInfo, predictor: c + 2);
+            int dht = IndexOf(single, 0xFF, 0xC4);
+            int sos = IndexOf(single, 0xFF, 0xDA);
+            single[sos + 5] = (byte)(c + 1);
+            stream.AddRange(single[dht..^2]);
+        }
+        stream.AddRange([0xFF, 0xD9]);
+        Assert.Equal(pixels, JpegLosslessCodec.Decode(stream.ToArray(), info));
+        // Interleaved output of the same stream when the dataset says PlanarConfiguration 0.
+        var interleaved = JpegLosslessCodec.Decode(stream.ToArray(), info with { PlanarConfiguration = 0 });
+        Assert.Equal(Synthetic.Stored(pixels, info), Synthetic.Stored(interleaved, info with { PlanarConfiguration = 0 }));
+        // A component coded twice is an error.
+        var twice = stream.ToArray();
+        int secondSos = IndexOf(twice[(IndexOf(twice, 0xFF, 0xDA) + 2)..], 0xFF, 0xDA) + IndexOf(twice, 0xFF, 0xDA) + 2;
+        twice[secondSos + 5] = 1;
+        Assert.Contains("coded twice", Assert.Throws<DicomCodecException>(() => JpegLosslessCodec.Decode(twice, info)).Message);
+    }
+
+    [Fact]
     public void Baseline_and_extended_jpeg_are_rejected_with_the_process_and_how_to_transcode()
     {
         using var tmp = new Peers.TempDir();

@@ -19,6 +19,14 @@ internal sealed class HuffmanDecodeTable
 
     public readonly byte[] Values = new byte[256];
 
+    public const int FastBits = 11;
+
+    /// <summary>
+    /// For an 11-bit prefix holding a whole code and its extra bits: (difference &lt;&lt; 8) | total bit count;
+    /// 0 when the prefix does not hold both (then decode the symbol and read the extra bits separately).
+    /// </summary>
+    public readonly int[] FastDiff = new int[1 << FastBits];
+
     public int ValueCount { get; private set; }
 
     /// <summary>Largest symbol; lossless scans need every symbol to be a difference category 0..16.</summary>
@@ -65,6 +73,36 @@ internal sealed class HuffmanDecodeTable
             code <<= 1;
         }
         MaxCode[17] = int.MaxValue; // sentinel, never reached with a valid table
+        BuildFastDiff(counts);
         return null;
     }
+
+    private void BuildFastDiff(ReadOnlySpan<byte> counts)
+    {
+        Array.Clear(FastDiff);
+        int code = 0, k = 0;
+        for (int len = 1; len <= 16; len++)
+        {
+            for (int j = 0; j < counts[len - 1]; j++, k++, code++)
+            {
+                int s = Values[k];
+                if (s == 16)
+                {
+                    if (len <= FastBits) Fill(code << (FastBits - len), FastBits - len, (32768 << 8) | len);
+                    continue;
+                }
+                if (s > 16 || len + s > FastBits) continue;
+                for (int extra = 0; extra < 1 << s; extra++)
+                {
+                    int diff = s == 0 ? 0 : extra < 1 << (s - 1) ? extra - (1 << s) + 1 : extra;
+                    int total = len + s;
+                    int prefix = ((code << s) | extra) << (FastBits - total);
+                    Fill(prefix, FastBits - total, (diff << 8) | total);
+                }
+            }
+            code <<= 1;
+        }
+    }
+
+    private void Fill(int prefix, int freeBits, int entry) => FastDiff.AsSpan(prefix, 1 << freeBits).Fill(entry);
 }

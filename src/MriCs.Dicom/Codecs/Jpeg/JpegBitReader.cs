@@ -87,6 +87,85 @@ internal ref struct JpegBitReader
         return -1;
     }
 
+    /// <summary>
+    /// Decodes one full row of a one-component scan that is neither the first row of the scan or of a restart
+    /// interval nor crossed by a restart: sample 0 is predicted from above, the rest by <typeparamref name="TP"/>.
+    /// Keeps the bit buffer in locals. Returns false at an invalid Huffman code.
+    /// </summary>
+    public bool DecodeRow<TP>(HuffmanDecodeTable table, Span<int> current, ReadOnlySpan<int> previous)
+        where TP : struct, IPredictor
+    {
+        ulong acc = _acc;
+        int bits = _bits;
+        ushort[] lookup = table.Lookup;
+        int[] fastDiff = table.FastDiff;
+        int width = current.Length;
+        if (previous.Length < width) return false;
+        int pred = previous[0];
+        for (int x = 0; ;)
+        {
+            if (bits < 32)
+            {
+                _acc = acc;
+                _bits = bits;
+                Fill();
+                acc = _acc;
+                bits = _bits;
+            }
+            int diff;
+            int fast = fastDiff[(int)(acc >> (bits - HuffmanDecodeTable.FastBits)) & ((1 << HuffmanDecodeTable.FastBits) - 1)];
+            if (fast != 0)
+            {
+                bits -= fast & 0xFF;
+                diff = fast >> 8;
+            }
+            else
+            {
+                int entry = lookup[(int)(acc >> (bits - HuffmanDecodeTable.LookupBits)) & ((1 << HuffmanDecodeTable.LookupBits) - 1)];
+                int s;
+                if (entry != 0)
+                {
+                    bits -= entry >> 8;
+                    s = entry & 0xFF;
+                }
+                else
+                {
+                    s = -1;
+                    for (int len = HuffmanDecodeTable.LookupBits + 1; len <= 16; len++)
+                    {
+                        int code = (int)(acc >> (bits - len)) & ((1 << len) - 1);
+                        if (code <= table.MaxCode[len])
+                        {
+                            bits -= len;
+                            s = table.Values[table.ValueOffset[len] + code];
+                            break;
+                        }
+                    }
+                    if (s < 0)
+                    {
+                        _acc = acc;
+                        _bits = bits;
+                        return false;
+                    }
+                }
+                if (s == 0) diff = 0;
+                else if (s == 16) diff = 32768;
+                else
+                {
+                    bits -= s; // at most 16 + 15 bits after a refill to 32 or more
+                    int v = (int)(acc >> bits) & ((1 << s) - 1);
+                    diff = v < 1 << (s - 1) ? v - (1 << s) + 1 : v;
+                }
+            }
+            current[x] = (pred + diff) & 0xFFFF;
+            if (++x == width) break;
+            pred = TP.Predict(current[x - 1], previous[x], previous[x - 1]);
+        }
+        _acc = acc;
+        _bits = bits;
+        return true;
+    }
+
     /// <summary>Reads <paramref name="n"/> (1..15) bits; call after <see cref="DecodeSymbol"/>, which leaves enough buffered.</summary>
     public int ReadBits(int n)
     {

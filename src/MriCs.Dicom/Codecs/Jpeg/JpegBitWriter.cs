@@ -10,10 +10,29 @@ internal sealed class JpegBitWriter(int capacity)
 
     public int Length => _pos;
 
+    /// <summary>Appends the low <paramref name="count"/> (0..32) bits of <paramref name="value"/>, most significant first.</summary>
     public void WriteBits(int value, int count)
     {
         _acc = (_acc << count) | ((uint)value & ((1UL << count) - 1));
         _bits += count;
+        if (_bits < 32) return;
+        if (_pos + 16 > _buffer.Length) Array.Resize(ref _buffer, checked(_buffer.Length * 2));
+        var buffer = _buffer;
+        while (_bits >= 8)
+        {
+            _bits -= 8;
+            byte b = (byte)(_acc >> _bits);
+            buffer[_pos++] = b;
+            if (b == 0xFF) buffer[_pos++] = 0x00;
+        }
+    }
+
+    /// <summary>Pads the last byte with one bits (T.81 F.1.2.3) so that the next marker starts byte-aligned.</summary>
+    public void Flush()
+    {
+        int pad = (8 - (_bits & 7)) & 7;
+        _acc = (_acc << pad) | ((1UL << pad) - 1);
+        _bits += pad;
         while (_bits >= 8)
         {
             _bits -= 8;
@@ -21,12 +40,6 @@ internal sealed class JpegBitWriter(int capacity)
             Put(b);
             if (b == 0xFF) Put(0x00);
         }
-    }
-
-    /// <summary>Pads the last byte with one bits (T.81 F.1.2.3) so that the next marker starts byte-aligned.</summary>
-    public void Flush()
-    {
-        if (_bits > 0) WriteBits((1 << (8 - _bits)) - 1, 8 - _bits);
         _acc = 0;
     }
 

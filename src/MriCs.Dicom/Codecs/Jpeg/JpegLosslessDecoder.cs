@@ -18,27 +18,26 @@ internal sealed class JpegLosslessDecoder
     }
 
     private readonly FrameInfo _info;
-    private readonly byte[] _output;
     private readonly HuffmanDecodeTable?[] _tables = new HuffmanDecodeTable?[4];
     private Component[] _components = [];
     private int _precision;
     private int _restartInterval;
 
-    private JpegLosslessDecoder(FrameInfo info, int length)
+    private JpegLosslessDecoder(FrameInfo info)
     {
         _info = info;
-        _output = new byte[length];
     }
 
-    public static byte[] Decode(ReadOnlySpan<byte> data, FrameInfo info)
+    /// <summary>Decodes into <paramref name="output"/>, which must hold the frame (every byte of it is written).</summary>
+    public static void Decode(ReadOnlySpan<byte> data, FrameInfo info, Span<byte> output)
     {
         int length = info.Validate(JpegLosslessCodec.TransferSyntaxUid, JpegLosslessCodec.TransferSyntaxName, 16);
-        var decoder = new JpegLosslessDecoder(info, length);
-        decoder.Run(data);
-        return decoder._output;
+        if (output.Length < length)
+            throw new ArgumentException($"the destination holds {output.Length} bytes; the frame needs {length}", nameof(output));
+        new JpegLosslessDecoder(info).Run(data, output[..length]);
     }
 
-    private void Run(ReadOnlySpan<byte> data)
+    private void Run(ReadOnlySpan<byte> data, Span<byte> output)
     {
         if (data.Length < 2 || data[0] != 0xFF || data[1] != 0xD8)
             throw Error(0, "the frame does not start with an SOI marker (FF D8)");
@@ -72,7 +71,7 @@ internal sealed class JpegLosslessDecoder
                     break;
                 }
                 case 0xDA:
-                    pos = ReadScan(data, pos, markerAt);
+                    pos = ReadScan(data, pos, markerAt, output);
                     break;
                 case 0xC0 or 0xC1 or 0xC2 or 0xC5 or 0xC6 or 0xC7 or 0xC9 or 0xCA or 0xCB or 0xCD or 0xCE or 0xCF:
                     throw Error(markerAt, $"the frame is {ProcessName(marker)} (SOF{marker - 0xC0}), not the lossless process 14 (SOF3); " +
@@ -174,7 +173,7 @@ internal sealed class JpegLosslessDecoder
     }
 
     /// <summary>Reads an SOS header and its entropy-coded data; returns the offset of the marker that follows.</summary>
-    private int ReadScan(ReadOnlySpan<byte> data, int pos, int markerAt)
+    private int ReadScan(ReadOnlySpan<byte> data, int pos, int markerAt, Span<byte> output)
     {
         if (_components.Length == 0) throw Error(markerAt, "SOS before the frame header (SOF3)");
         int segStart = pos + 2;
@@ -201,12 +200,12 @@ internal sealed class JpegLosslessDecoder
             throw Error(segStart + 1 + 2 * ns, $"predictor (Ss) {predictor} is not in 1..7");
         if (ah != 0 || al >= _precision)
             throw Error(segStart + 3 + 2 * ns, $"point transform Al {al} / Ah {ah} is invalid for precision {_precision}");
-        int end = DecodeScanData(data, pos, scan, predictor, al);
+        int end = DecodeScanData(data, pos, scan, predictor, al, output);
         foreach (var c in scan) c.Decoded = true;
         return end;
     }
 
-    private int DecodeScanData(ReadOnlySpan<byte> data, int pos, Component[] scan, int predictor, int pointTransform)
+    private int DecodeScanData(ReadOnlySpan<byte> data, int pos, Component[] scan, int predictor, int pointTransform, Span<byte> output)
     {
         int width = _info.Columns, height = _info.Rows;
         int initial = 1 << (_precision - pointTransform - 1);
@@ -218,64 +217,63 @@ internal sealed class JpegLosslessDecoder
         bool reset = true;
         for (int y = 0; y < height; y++)
         {
-            for (int x = 0; x < width; x++)
+            long rowStart = (long)y * width;
+            bool restartInRow = ri > 0 && ((rowStart > 0 && rowStart % ri == 0) || (rowStart + width - 1) / ri != rowStart / ri);
+            if (scan.Length == 1 && y > intervalRow && !restartInRow)
             {
-                if (ri > 0 && mcu > 0 && mcu % ri == 0)
+                var c = scan[0];
+                if (!DecodeRow(ref reader, predictor, c.Table!, c.Current, c.Previous))
+                    throw Error(reader.Position, "invalid Huffman code in the entropy-coded data");
+                mcu += width;
+            }
+            else
+            {
+                for (int x = 0; x < width; x++)
                 {
-                    if (reader.Overrun) throw Error(reader.Position, "the entropy-coded data ends early (truncated or corrupt)");
-                    int m = reader.SkipToMarker();
-                    if (m < 0) throw Error(reader.Position, $"expected restart marker RST{restarts & 7}, found the end of the data");
-                    if (data[m + 1] != 0xD0 + (restarts & 7))
-                        throw Error(m, $"expected restart marker RST{restarts & 7}, found marker FF {data[m + 1]:X2}");
-                    reader.Reset(m + 2);
-                    restarts++;
-                    reset = true;
-                    intervalRow = y;
-                }
-                for (int k = 0; k < scan.Length; k++)
-                {
-                    var c = scan[k];
-                    int[] cur = c.Current;
-                    int pred;
-                    if (reset) pred = initial;
-                    else if (y == intervalRow) pred = cur[x - 1];
-                    else if (x == 0) pred = c.Previous[0];
-                    else
+                    if (ri > 0 && mcu > 0 && mcu % ri == 0)
                     {
-                        int ra = cur[x - 1], rb = c.Previous[x], rc = c.Previous[x - 1];
-                        pred = predictor switch
+                        if (reader.Overrun) throw Error(reader.Position, "the entropy-coded data ends early (truncated or corrupt)");
+                        int m = reader.SkipToMarker();
+                        if (m < 0) throw Error(reader.Position, $"expected restart marker RST{restarts & 7}, found the end of the data");
+                        if (data[m + 1] != 0xD0 + (restarts & 7))
+                            throw Error(m, $"expected restart marker RST{restarts & 7}, found marker FF {data[m + 1]:X2}");
+                        reader.Reset(m + 2);
+                        restarts++;
+                        reset = true;
+                        intervalRow = y;
+                    }
+                    for (int k = 0; k < scan.Length; k++)
+                    {
+                        var c = scan[k];
+                        int[] cur = c.Current;
+                        int pred;
+                        if (reset) pred = initial;
+                        else if (y == intervalRow) pred = cur[x - 1];
+                        else if (x == 0) pred = c.Previous[0];
+                            else pred = Predictors.Predict(predictor, cur[x - 1], c.Previous[x], c.Previous[x - 1]);
+                        int s = reader.DecodeSymbol(c.Table!);
+                        int diff;
+                        if (s <= 0)
                         {
-                            1 => ra,
-                            2 => rb,
-                            3 => rc,
-                            4 => ra + rb - rc,
-                            5 => ra + ((rb - rc) >> 1),
-                            6 => rb + ((ra - rc) >> 1),
-                            _ => (ra + rb) >> 1,
-                        };
+                            if (s < 0) throw Error(reader.Position, "invalid Huffman code in the entropy-coded data");
+                            diff = 0;
+                        }
+                        else if (s == 16) diff = 32768;
+                        else
+                        {
+                            int v = reader.ReadBits(s);
+                            diff = v < 1 << (s - 1) ? v - (1 << s) + 1 : v;
+                        }
+                        cur[x] = (pred + diff) & 0xFFFF;
                     }
-                    int s = reader.DecodeSymbol(c.Table!);
-                    int diff;
-                    if (s <= 0)
-                    {
-                        if (s < 0) throw Error(reader.Position, "invalid Huffman code in the entropy-coded data");
-                        diff = 0;
-                    }
-                    else if (s == 16) diff = 32768;
-                    else
-                    {
-                        int v = reader.ReadBits(s);
-                        diff = v < 1 << (s - 1) ? v - (1 << s) + 1 : v;
-                    }
-                    cur[x] = (pred + diff) & 0xFFFF;
+                    reset = false;
+                    mcu++;
                 }
-                reset = false;
-                mcu++;
             }
             if (reader.Overrun) throw Error(reader.Position, $"the entropy-coded data ends early in row {y} (truncated or corrupt)");
             foreach (var c in scan)
             {
-                EmitRow(c, y, pointTransform);
+                EmitRow(c, y, pointTransform, output);
                 (c.Previous, c.Current) = (c.Current, c.Previous);
             }
         }
@@ -283,7 +281,19 @@ internal sealed class JpegLosslessDecoder
         return next < 0 ? data.Length : next;
     }
 
-    private void EmitRow(Component c, int y, int pointTransform)
+    private static bool DecodeRow(ref JpegBitReader reader, int predictor, HuffmanDecodeTable table, int[] current, int[] previous) =>
+        predictor switch
+        {
+            1 => reader.DecodeRow<Predictor1>(table, current, previous),
+            2 => reader.DecodeRow<Predictor2>(table, current, previous),
+            3 => reader.DecodeRow<Predictor3>(table, current, previous),
+            4 => reader.DecodeRow<Predictor4>(table, current, previous),
+            5 => reader.DecodeRow<Predictor5>(table, current, previous),
+            6 => reader.DecodeRow<Predictor6>(table, current, previous),
+            _ => reader.DecodeRow<Predictor7>(table, current, previous),
+        };
+
+    private void EmitRow(Component c, int y, int pointTransform, Span<byte> output)
     {
         int ci = Array.IndexOf(_components, c);
         int spp = _info.SamplesPerPixel, bps = _info.BytesPerSample, width = _info.Columns;
@@ -301,7 +311,6 @@ internal sealed class JpegLosslessDecoder
         int mask = (1 << _precision) - 1;
         int signBit = _info.Signed ? 1 << (_precision - 1) : 0;
         int[] row = c.Current;
-        var output = _output;
         if (bps == 1)
         {
             for (int x = 0, d = start; x < width; x++, d += step)

@@ -19,9 +19,10 @@ internal static class JpegLosslessEncoder
         int width = info.Columns, height = info.Rows, nc = info.SamplesPerPixel, p = info.BitsStored;
         var samples = Unpack(pixels, info);
 
-        // Pass 1: category frequencies.
+        // Pass 1: differences in coding order and their category frequencies.
+        var diffs = Differences(samples, width, height, nc, p, predictor, restartInterval);
         var freq = new long[HuffmanCodeBuilder.Symbols];
-        Walk(samples, width, height, nc, p, predictor, restartInterval, (diff, _) => freq[Category(diff)]++, null);
+        foreach (int d in diffs) freq[Category(d)]++;
 
         Span<byte> bits = stackalloc byte[16];
         Span<byte> values = stackalloc byte[HuffmanCodeBuilder.Symbols];
@@ -69,17 +70,23 @@ internal static class JpegLosslessEncoder
         w.Put(0);
         w.Put(0);
 
-        // Pass 2: entropy-coded data.
-        Walk(samples, width, height, nc, p, predictor, restartInterval, (diff, _) =>
+        // Pass 2: entropy-coded data, with RSTm markers every restartInterval MCUs (nc differences each).
+        long perInterval = (long)restartInterval * nc;
+        int restarts = 0;
+        for (int i = 0; i < diffs.Length; i++)
         {
+            if (perInterval > 0 && i > 0 && i % perInterval == 0)
+            {
+                w.Flush();
+                w.PutUInt16(0xFFD0 + (restarts++ & 7));
+            }
+            int diff = diffs[i];
             int s = Category(diff);
-            w.WriteBits(code[s], size[s]);
-            if (s is > 0 and < 16) w.WriteBits(diff > 0 ? diff : diff - 1, s);
-        }, m =>
-        {
-            w.Flush();
-            w.PutUInt16(0xFFD0 + (m & 7));
-        });
+            if (s is > 0 and < 16)
+                w.WriteBits((code[s] << s) | ((diff > 0 ? diff : diff - 1) & ((1 << s) - 1)), size[s] + s);
+            else
+                w.WriteBits(code[s], size[s]);
+        }
         w.Flush();
         if ((w.Length & 1) != 0) w.Put(0xFF); // a fill byte before EOI keeps the item length even (T.81 B.1.1.2)
         w.PutUInt16(0xFFD9);
@@ -106,15 +113,13 @@ internal static class JpegLosslessEncoder
         return result;
     }
 
-    private delegate void DiffSink(int diff, int component);
-
-    /// <summary>Visits every difference in coding order, the same prediction rules the decoder uses.</summary>
-    private static void Walk(int[][] samples, int width, int height, int nc, int precision, int predictor, int restartInterval,
-        DiffSink sink, Action<int>? restart)
+    /// <summary>Every difference in coding order (MCU by MCU), with the prediction rules the decoder uses.</summary>
+    private static int[] Differences(int[][] samples, int width, int height, int nc, int precision, int predictor, int restartInterval)
     {
+        var diffs = new int[(long)width * height * nc];
         int initial = 1 << (precision - 1);
         long mcu = 0;
-        int restarts = 0, intervalRow = 0;
+        int intervalRow = 0, k = 0;
         bool reset = true;
         for (int y = 0; y < height; y++)
         {
@@ -123,8 +128,6 @@ internal static class JpegLosslessEncoder
             {
                 if (restartInterval > 0 && mcu > 0 && mcu % restartInterval == 0)
                 {
-                    restart?.Invoke(restarts);
-                    restarts++;
                     reset = true;
                     intervalRow = y;
                 }
@@ -135,28 +138,15 @@ internal static class JpegLosslessEncoder
                     if (reset) pred = initial;
                     else if (y == intervalRow) pred = s[row + x - 1];
                     else if (x == 0) pred = s[above];
-                    else
-                    {
-                        int ra = s[row + x - 1], rb = s[above + x], rc = s[above + x - 1];
-                        pred = predictor switch
-                        {
-                            1 => ra,
-                            2 => rb,
-                            3 => rc,
-                            4 => ra + rb - rc,
-                            5 => ra + ((rb - rc) >> 1),
-                            6 => rb + ((ra - rc) >> 1),
-                            _ => (ra + rb) >> 1,
-                        };
-                    }
+                    else pred = Predictors.Predict(predictor, s[row + x - 1], s[above + x], s[above + x - 1]);
                     int diff = (s[row + x] - pred) & 0xFFFF;
-                    if (diff > 0x8000) diff -= 0x10000;
-                    sink(diff, c);
+                    diffs[k++] = diff > 0x8000 ? diff - 0x10000 : diff;
                 }
                 reset = false;
                 mcu++;
             }
         }
+        return diffs;
     }
 
     private static int Category(int diff)
