@@ -36,9 +36,9 @@ public class JpegLosslessPeerTests
         Peers.Run("gdcmconv", "--jpeg", native, tmp.File("gdcm.dcm"));
         outputs.Add("gdcm.dcm");
         var expected = Synthetic.Stored(pixels, info);
-        foreach (var name in outputs)
+        var files = Peers.ReadFrames(outputs.Select(tmp.File).ToList(), tmp);
+        foreach (var (name, file) in outputs.Zip(files))
         {
-            var file = Peers.ReadFrames(tmp.File(name), tmp);
             Assert.StartsWith("1.2.840.10008.1.2.4.", file.TransferSyntax);
             var decoded = JpegLosslessCodec.Decode(file.Frames[0], file.Info);
             Synthetic.AssertSamePixels(expected, Synthetic.Stored(decoded, file.Info), info, name);
@@ -56,19 +56,20 @@ public class JpegLosslessPeerTests
         string native = tmp.File("native.dcm");
         Peers.WriteNative(native, info, pixels, tmp);
         var expected = Synthetic.Stored(pixels, info);
-        for (int predictor = 1; predictor <= 7; predictor++)
+        var predictors = Enumerable.Range(1, 7).ToList();
+        Peers.WriteEncapsulated(predictors.Select(p => new Peers.Encapsulation(native, tmp.File($"ours{p}.dcm"),
+            p == 1 ? JpegLosslessCodec.FirstOrderPredictionUid : JpegLosslessCodec.ProcessFourteenUid,
+            [JpegLosslessCodec.Encode(pixels, info, p)])).ToList(), tmp);
+        var names = new List<string>();
+        foreach (int p in predictors)
         {
-            string ts = predictor == 1 ? JpegLosslessCodec.FirstOrderPredictionUid : JpegLosslessCodec.ProcessFourteenUid;
-            string ours = tmp.File($"ours{predictor}.dcm");
-            Peers.WriteEncapsulated(native, ours, ts, [JpegLosslessCodec.Encode(pixels, info, predictor)], tmp);
-            Peers.Run("dcmdjpeg", ours, tmp.File($"dcmtk{predictor}.dcm"));
-            Peers.Run("gdcmconv", "--raw", ours, tmp.File($"gdcm{predictor}.dcm"));
-            foreach (var name in new[] { $"dcmtk{predictor}.dcm", $"gdcm{predictor}.dcm" })
-            {
-                var file = Peers.ReadFrames(tmp.File(name), tmp);
-                Synthetic.AssertSamePixels(expected, Synthetic.Stored(file.Frames[0], file.Info), info, $"{name} (predictor {predictor})");
-            }
+            Peers.Run("dcmdjpeg", tmp.File($"ours{p}.dcm"), tmp.File($"dcmtk{p}.dcm"));
+            Peers.Run("gdcmconv", "--raw", tmp.File($"ours{p}.dcm"), tmp.File($"gdcm{p}.dcm"));
+            names.AddRange([$"dcmtk{p}.dcm", $"gdcm{p}.dcm"]);
         }
+        var files = Peers.ReadFrames(names.Select(tmp.File).ToList(), tmp);
+        foreach (var (name, file) in names.Zip(files))
+            Synthetic.AssertSamePixels(expected, Synthetic.Stored(file.Frames[0], file.Info), info, name);
     }
 
     [Theory]
@@ -85,11 +86,9 @@ public class JpegLosslessPeerTests
         Peers.WriteEncapsulated(native, ours, JpegLosslessCodec.ProcessFourteenUid, [JpegLosslessCodec.Encode(pixels, info, 7, interval)], tmp);
         Peers.Run("dcmdjpeg", ours, tmp.File("dcmtk.dcm"));
         Peers.Run("gdcmconv", "--raw", ours, tmp.File("gdcm.dcm"));
-        foreach (var name in new[] { "dcmtk.dcm", "gdcm.dcm" })
-        {
-            var file = Peers.ReadFrames(tmp.File(name), tmp);
+        string[] names = ["dcmtk.dcm", "gdcm.dcm"];
+        foreach (var (name, file) in names.Zip(Peers.ReadFrames(names.Select(tmp.File).ToList(), tmp)))
             Synthetic.AssertSamePixels(Synthetic.Stored(pixels, info), Synthetic.Stored(file.Frames[0], file.Info), info, name);
-        }
     }
 
     [Theory]
@@ -104,10 +103,11 @@ public class JpegLosslessPeerTests
         Peers.Run("dcmconv", "+te", source, tmp.File("le.dcm"));
         var native = Peers.ReadFrames(tmp.File("le.dcm"), tmp);
         var expected = Synthetic.Stored(native.Frames[0], native.Info);
-        foreach (var (file, args) in new[] { ("sv1.dcm", new[] { "+e1" }), ("sv6.dcm", new[] { "+el", "+sv", "6" }), ("sv3.dcm", new[] { "+el", "+sv", "3" }) })
+        var variants = new[] { ("sv1.dcm", new[] { "+e1" }), ("sv6.dcm", new[] { "+el", "+sv", "6" }), ("sv3.dcm", new[] { "+el", "+sv", "3" }) };
+        foreach (var (file, args) in variants) Peers.Run("dcmcjpeg", [.. args, tmp.File("le.dcm"), tmp.File(file)]);
+        var compressedFiles = Peers.ReadFrames(variants.Select(v => tmp.File(v.Item1)).ToList(), tmp);
+        foreach (var ((file, _), compressed) in variants.Zip(compressedFiles))
         {
-            Peers.Run("dcmcjpeg", [.. args, tmp.File("le.dcm"), tmp.File(file)]);
-            var compressed = Peers.ReadFrames(tmp.File(file), tmp);
             var decoded = JpegLosslessCodec.Decode(compressed.Frames[0], compressed.Info);
             Synthetic.AssertSamePixels(expected, Synthetic.Stored(decoded, compressed.Info), native.Info, $"{name} {file}");
         }
@@ -131,8 +131,8 @@ public class JpegLosslessPeerTests
         Peers.WriteNative(native, info, Synthetic.Frame(info, 21), tmp);
         Peers.Run("dcmcjpeg", "+el", "+sv", "4", "+pt", pointTransform.ToString(), native, tmp.File("pt.dcm"));
         Peers.Run("dcmdjpeg", tmp.File("pt.dcm"), tmp.File("back.dcm"));
-        var compressed = Peers.ReadFrames(tmp.File("pt.dcm"), tmp);
-        var reference = Peers.ReadFrames(tmp.File("back.dcm"), tmp);
+        var both = Peers.ReadFrames([tmp.File("pt.dcm"), tmp.File("back.dcm")], tmp);
+        var (compressed, reference) = (both[0], both[1]);
         var decoded = JpegLosslessCodec.Decode(compressed.Frames[0], compressed.Info);
         var expected = Synthetic.Stored(reference.Frames[0], reference.Info);
         Synthetic.AssertSamePixels(expected, Synthetic.Stored(decoded, compressed.Info), info, $"Pt={pointTransform}");

@@ -71,33 +71,57 @@ internal static class Peers
     public sealed record FileFrames(FrameInfo Info, string TransferSyntax, string Photometric, List<byte[]> Frames);
 
     /// <summary>Frames of a file as pydicom sees them: encapsulated frame bytes, or native little-endian bytes.</summary>
-    public static FileFrames ReadFrames(string path, TempDir tmp)
-    {
-        string dir = tmp.File("frames-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        Run("/usr/bin/python3", Script.Value, "frames", path, dir);
-        using var doc = JsonDocument.Parse(System.IO.File.ReadAllText(System.IO.Path.Combine(dir, "meta.json")));
-        var m = doc.RootElement;
-        var info = new FrameInfo(m.GetProperty("rows").GetInt32(), m.GetProperty("cols").GetInt32(),
-            m.GetProperty("spp").GetInt32(), m.GetProperty("ba").GetInt32(), m.GetProperty("bs").GetInt32(),
-            m.GetProperty("pr").GetInt32() == 1, m.GetProperty("pc").GetInt32());
-        int n = m.GetProperty("frames").GetInt32();
-        var frames = Enumerable.Range(0, n).Select(i => System.IO.File.ReadAllBytes(System.IO.Path.Combine(dir, $"{i}.bin"))).ToList();
-        return new FileFrames(info, m.GetProperty("ts").GetString()!, m.GetProperty("pi").GetString()!, frames);
-    }
+    public static FileFrames ReadFrames(string path, TempDir tmp) => ReadFrames([path], tmp)[0];
 
-    /// <summary>Copies a file's dataset with the given frames encapsulated under the given transfer syntax.</summary>
-    public static void WriteEncapsulated(string source, string path, string transferSyntaxUid, IEnumerable<byte[]> frames, TempDir tmp)
+    /// <summary>Frames of several files, read by one pydicom process.</summary>
+    public static List<FileFrames> ReadFrames(IReadOnlyList<string> paths, TempDir tmp)
     {
-        var args = new List<string> { Script.Value, "wrap", source, path, transferSyntaxUid };
-        int i = 0;
-        foreach (var f in frames)
+        var args = new List<string> { Script.Value, "frames" };
+        var dirs = new List<string>();
+        foreach (var path in paths)
         {
-            string file = tmp.File($"{System.IO.Path.GetFileName(path)}.{i++}.frame");
-            System.IO.File.WriteAllBytes(file, f);
-            args.Add(file);
+            string dir = tmp.File("frames-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            dirs.Add(dir);
+            args.Add(path);
+            args.Add(dir);
         }
         Run("/usr/bin/python3", args.ToArray());
+        return dirs.Select(dir =>
+        {
+            using var doc = JsonDocument.Parse(System.IO.File.ReadAllText(System.IO.Path.Combine(dir, "meta.json")));
+            var m = doc.RootElement;
+            var info = new FrameInfo(m.GetProperty("rows").GetInt32(), m.GetProperty("cols").GetInt32(),
+                m.GetProperty("spp").GetInt32(), m.GetProperty("ba").GetInt32(), m.GetProperty("bs").GetInt32(),
+                m.GetProperty("pr").GetInt32() == 1, m.GetProperty("pc").GetInt32());
+            int n = m.GetProperty("frames").GetInt32();
+            var frames = Enumerable.Range(0, n).Select(i => System.IO.File.ReadAllBytes(System.IO.Path.Combine(dir, $"{i}.bin"))).ToList();
+            return new FileFrames(info, m.GetProperty("ts").GetString()!, m.GetProperty("pi").GetString()!, frames);
+        }).ToList();
+    }
+
+    public sealed record Encapsulation(string Source, string Path, string TransferSyntaxUid, IReadOnlyList<byte[]> Frames);
+
+    /// <summary>Copies a file's dataset with the given frames encapsulated under the given transfer syntax.</summary>
+    public static void WriteEncapsulated(string source, string path, string transferSyntaxUid, IReadOnlyList<byte[]> frames, TempDir tmp) =>
+        WriteEncapsulated([new Encapsulation(source, path, transferSyntaxUid, frames)], tmp);
+
+    /// <summary>Several encapsulated copies written by one pydicom process.</summary>
+    public static void WriteEncapsulated(IReadOnlyList<Encapsulation> files, TempDir tmp)
+    {
+        var jobs = files.Select((f, j) => new
+        {
+            src = f.Source, @out = f.Path, ts = f.TransferSyntaxUid,
+            frames = f.Frames.Select((frame, i) =>
+            {
+                string file = tmp.File($"{System.IO.Path.GetFileName(f.Path)}.{j}.{i}.frame");
+                System.IO.File.WriteAllBytes(file, frame);
+                return file;
+            }).ToList(),
+        }).ToList();
+        string spec = tmp.File($"wrap-{Guid.NewGuid():N}.json");
+        System.IO.File.WriteAllText(spec, JsonSerializer.Serialize(jobs));
+        Run("/usr/bin/python3", Script.Value, "wrap", spec);
     }
 
     private const string PythonScript = """
@@ -135,8 +159,7 @@ if cmd == 'native':
     ds['PixelData'].VR = 'OB' if meta['ba'] == 8 else 'OW'
     ds.is_little_endian, ds.is_implicit_VR = True, False
     ds.save_as(out, write_like_original=False)
-elif cmd == 'frames':
-    src, outdir = sys.argv[2], sys.argv[3]
+def frames(src, outdir):
     ds = pydicom.dcmread(src)
     ts = ds.file_meta.TransferSyntaxUID
     n = int(getattr(ds, 'NumberOfFrames', 1) or 1)
@@ -153,9 +176,9 @@ elif cmd == 'frames':
                 pr=ds.PixelRepresentation, pc=int(getattr(ds, 'PlanarConfiguration', 0) or 0), frames=len(frames),
                 ts=str(ts), pi=str(ds.PhotometricInterpretation))
     json.dump(meta, open(os.path.join(outdir, 'meta.json'), 'w'))
-elif cmd == 'wrap':
-    src, out, ts = sys.argv[2], sys.argv[3], sys.argv[4]
-    frames = [open(f, 'rb').read() for f in sys.argv[5:]]
+
+def wrap(src, out, ts, frame_files):
+    frames = [open(f, 'rb').read() for f in frame_files]
     ds = pydicom.dcmread(src)
     ds.PixelData = encapsulate(frames)
     ds['PixelData'].VR = 'OB'
@@ -165,6 +188,15 @@ elif cmd == 'wrap':
     ds.file_meta.TransferSyntaxUID = ts
     ds.is_little_endian, ds.is_implicit_VR = True, False
     ds.save_as(out, write_like_original=False)
+
+if cmd == 'native':
+    pass
+elif cmd == 'frames':
+    for i in range(2, len(sys.argv), 2):
+        frames(sys.argv[i], sys.argv[i + 1])
+elif cmd == 'wrap':
+    for job in json.load(open(sys.argv[2])):
+        wrap(job['src'], job['out'], job['ts'], job['frames'])
 else:
     raise SystemExit('unknown command ' + cmd)
 """;

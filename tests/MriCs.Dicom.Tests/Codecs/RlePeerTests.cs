@@ -28,9 +28,9 @@ public class RlePeerTests
         Peers.WriteNative(native, info, pixels, tmp);
         Peers.Run("dcmcrle", native, tmp.File("dcmtk.dcm"));
         Peers.Run("gdcmconv", "--rle", native, tmp.File("gdcm.dcm"));
-        foreach (var name in new[] { "dcmtk.dcm", "gdcm.dcm" })
+        string[] names = ["dcmtk.dcm", "gdcm.dcm"];
+        foreach (var (name, file) in names.Zip(Peers.ReadFrames(names.Select(tmp.File).ToList(), tmp)))
         {
-            var file = Peers.ReadFrames(tmp.File(name), tmp);
             Assert.Equal(RleCodec.TransferSyntaxUid, file.TransferSyntax);
             var decoded = RleCodec.Decode(file.Frames[0], file.Info);
             Synthetic.AssertSamePixels(Synthetic.Stored(pixels, info), Synthetic.Stored(decoded, file.Info), info, name);
@@ -51,11 +51,9 @@ public class RlePeerTests
         Peers.WriteEncapsulated(native, rle, RleCodec.TransferSyntaxUid, [RleCodec.Encode(pixels, info)], tmp);
         Peers.Run("dcmdrle", rle, tmp.File("dcmtk.dcm"));
         Peers.Run("gdcmconv", "--raw", rle, tmp.File("gdcm.dcm"));
-        foreach (var name in new[] { "dcmtk.dcm", "gdcm.dcm" })
-        {
-            var file = Peers.ReadFrames(tmp.File(name), tmp);
+        string[] names = ["dcmtk.dcm", "gdcm.dcm"];
+        foreach (var (name, file) in names.Zip(Peers.ReadFrames(names.Select(tmp.File).ToList(), tmp)))
             Synthetic.AssertSamePixels(Synthetic.Stored(pixels, info), Synthetic.Stored(file.Frames[0], file.Info), info, name);
-        }
     }
 
     [Theory]
@@ -70,8 +68,8 @@ public class RlePeerTests
         using var tmp = new Peers.TempDir();
         string source = Peers.PyDicomTestFiles + name;
         Peers.Run("dcmdrle", source, tmp.File("raw.dcm"));
-        var compressed = Peers.ReadFrames(source, tmp);
-        var reference = Peers.ReadFrames(tmp.File("raw.dcm"), tmp);
+        var both = Peers.ReadFrames([source, tmp.File("raw.dcm")], tmp);
+        var (compressed, reference) = (both[0], both[1]);
         Assert.Equal(reference.Frames.Count, compressed.Frames.Count);
         for (int f = 0; f < compressed.Frames.Count; f++)
         {
@@ -85,8 +83,8 @@ public class RlePeerTests
     public void MR_small_RLE_matches_the_uncompressed_MR_small()
     {
         using var tmp = new Peers.TempDir();
-        var rle = Peers.ReadFrames(Peers.PyDicomTestFiles + "MR_small_RLE.dcm", tmp);
-        var native = Peers.ReadFrames(Peers.PyDicomTestFiles + "MR_small.dcm", tmp);
+        var both = Peers.ReadFrames([Peers.PyDicomTestFiles + "MR_small_RLE.dcm", Peers.PyDicomTestFiles + "MR_small.dcm"], tmp);
+        var (rle, native) = (both[0], both[1]);
         var decoded = RleCodec.Decode(rle.Frames[0], rle.Info);
         Assert.Equal(native.Frames[0], decoded);
     }
