@@ -41,9 +41,13 @@ internal static class Corruption
             for (int e = 0; e < edits; e++)
             {
                 // Bias towards the header where the structure lives.
-                int at = rng.Next(4) == 0 ? rng.Next(Math.Min(copy.Length, 96)) : rng.Next(copy.Length);
-                if (rng.Next(2) == 0) copy[at] ^= (byte)(1 << rng.Next(8));
-                else copy[at] = (byte)rng.Next(256);
+                int at = rng.Next(3) == 0 ? rng.Next(Math.Min(copy.Length, 200)) : rng.Next(copy.Length);
+                copy[at] = rng.Next(3) switch
+                {
+                    0 => (byte)(copy[at] ^ (1 << rng.Next(8))),
+                    1 => 0xFF, // marker-like bytes
+                    _ => (byte)rng.Next(256),
+                };
             }
             Try(copy, $"mutation {i}");
         }

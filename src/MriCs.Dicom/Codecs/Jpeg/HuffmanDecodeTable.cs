@@ -58,6 +58,7 @@ internal sealed class HuffmanDecodeTable
                 ValueOffset[len] = k - code;
                 for (int j = 0; j < n; j++, k++, code++)
                 {
+                    if (code >= 1 << len) return $"code counts overflow {len}-bit codes";
                     if (len <= LookupBits)
                     {
                         int shift = LookupBits - len;
@@ -68,8 +69,6 @@ internal sealed class HuffmanDecodeTable
                 }
                 MaxCode[len] = code - 1;
             }
-            // Codes of one length must fit in that length (the all-ones code is allowed here only by error).
-            if (code > 1 << len) return $"code counts overflow {len}-bit codes";
             code <<= 1;
         }
         MaxCode[17] = int.MaxValue; // sentinel, never reached with a valid table
