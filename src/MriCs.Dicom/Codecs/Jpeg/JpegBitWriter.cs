@@ -1,9 +1,9 @@
 namespace MriCs.Dicom.Codecs.Jpeg;
 
 /// <summary>Growable byte output with MSB-first entropy-coded bits and FF 00 stuffing.</summary>
-internal sealed class JpegBitWriter(int capacity)
+internal sealed class JpegBitWriter(int capacity) : IDisposable
 {
-    private byte[] _buffer = new byte[Math.Max(capacity, 256)];
+    private byte[] _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 256));
     private int _pos;
     private ulong _acc;
     private int _bits;
@@ -16,7 +16,7 @@ internal sealed class JpegBitWriter(int capacity)
         _acc = (_acc << count) | ((uint)value & ((1UL << count) - 1));
         _bits += count;
         if (_bits < 32) return;
-        if (_pos + 16 > _buffer.Length) Array.Resize(ref _buffer, checked(_buffer.Length * 2));
+        if (_pos + 16 > _buffer.Length) Grow();
         var buffer = _buffer;
         while (_bits >= 8)
         {
@@ -45,7 +45,7 @@ internal sealed class JpegBitWriter(int capacity)
 
     public void Put(byte b)
     {
-        if (_pos == _buffer.Length) Array.Resize(ref _buffer, checked(_buffer.Length * 2));
+        if (_pos == _buffer.Length) Grow();
         _buffer[_pos++] = b;
     }
 
@@ -56,4 +56,18 @@ internal sealed class JpegBitWriter(int capacity)
     }
 
     public byte[] ToArray() => _buffer.AsSpan(0, _pos).ToArray();
+
+    private void Grow()
+    {
+        var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(checked(_buffer.Length * 2));
+        _buffer.AsSpan(0, _pos).CopyTo(bigger);
+        System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+
+    public void Dispose()
+    {
+        System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+    }
 }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace MriCs.Dicom.Codecs.Jpeg;
 
@@ -17,10 +19,27 @@ internal static class JpegLosslessEncoder
         if (pixels.Length < length) throw Error(pixels.Length, $"the pixel buffer has {pixels.Length} bytes; the frame needs {length}");
 
         int width = info.Columns, height = info.Rows, nc = info.SamplesPerPixel, p = info.BitsStored;
-        var samples = Unpack(pixels, info);
+        int total = width * height * nc;
+        // Frame-sized working buffers come from the shared pool: no large-object garbage per frame.
+        int[] samples = ArrayPool<int>.Shared.Rent(total);
+        int[] diffs = ArrayPool<int>.Shared.Rent(total);
+        try
+        {
+            Unpack(pixels, info, samples);
+            // Pass 1: differences in coding order and their category frequencies.
+            Differences(samples, width, height, nc, p, predictor, restartInterval, diffs);
+            return Write(diffs.AsSpan(0, total), info, predictor, restartInterval);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(samples);
+            ArrayPool<int>.Shared.Return(diffs);
+        }
+    }
 
-        // Pass 1: differences in coding order and their category frequencies.
-        var diffs = Differences(samples, width, height, nc, p, predictor, restartInterval);
+    private static byte[] Write(ReadOnlySpan<int> diffs, FrameInfo info, int predictor, int restartInterval)
+    {
+        int width = info.Columns, height = info.Rows, nc = info.SamplesPerPixel, p = info.BitsStored;
         var freq = new long[HuffmanCodeBuilder.Symbols];
         foreach (int d in diffs) freq[Category(d)]++;
 
@@ -30,7 +49,7 @@ internal static class JpegLosslessEncoder
         var size = new int[HuffmanCodeBuilder.Symbols];
         int nValues = HuffmanCodeBuilder.Build(freq, bits, values, code, size);
 
-        var w = new JpegBitWriter(length / 2 + 1024);
+        using var w = new JpegBitWriter(diffs.Length + 1024);
         w.PutUInt16(0xFFD8);
         // SOF3
         w.PutUInt16(0xFFC3);
@@ -93,30 +112,38 @@ internal static class JpegLosslessEncoder
         return w.ToArray();
     }
 
-    /// <summary>Samples masked to BitsStored, component-major: samples[c][y * width + x].</summary>
-    private static int[][] Unpack(ReadOnlySpan<byte> pixels, FrameInfo info)
+    /// <summary>Samples masked to BitsStored, component-major: samples[c * count + y * width + x].</summary>
+    private static void Unpack(ReadOnlySpan<byte> pixels, FrameInfo info, int[] samples)
     {
         int nc = info.SamplesPerPixel, bps = info.BytesPerSample, count = (int)info.PixelCount;
         int mask = (1 << info.BitsStored) - 1;
         bool planar = info.PlanarConfiguration == 1 || nc == 1;
-        var result = new int[nc][];
         for (int c = 0; c < nc; c++)
         {
-            var plane = result[c] = new int[count];
-            int start = planar ? c * count * bps : c * bps;
-            int step = planar ? bps : nc * bps;
+            var plane = samples.AsSpan(c * count, count);
+            int first = planar ? c * count : c; // in samples
+            int step = planar ? 1 : nc;
             if (bps == 1)
-                for (int i = 0, s = start; i < count; i++, s += step) plane[i] = pixels[s] & mask;
+            {
+                var src = pixels;
+                for (int i = 0, s = first; i < count; i++, s += step) plane[i] = src[s] & mask;
+            }
+            else if (BitConverter.IsLittleEndian)
+            {
+                var src = MemoryMarshal.Cast<byte, ushort>(pixels[..(count * nc * 2)]);
+                for (int i = 0, s = first; i < count; i++, s += step) plane[i] = src[s] & mask;
+            }
             else
-                for (int i = 0, s = start; i < count; i++, s += step) plane[i] = BinaryPrimitives.ReadUInt16LittleEndian(pixels[s..]) & mask;
+            {
+                for (int i = 0, s = first * 2; i < count; i++, s += step * 2) plane[i] = BinaryPrimitives.ReadUInt16LittleEndian(pixels[s..]) & mask;
+            }
         }
-        return result;
     }
 
     /// <summary>Every difference in coding order (MCU by MCU), with the prediction rules the decoder uses.</summary>
-    private static int[] Differences(int[][] samples, int width, int height, int nc, int precision, int predictor, int restartInterval)
+    private static void Differences(int[] samples, int width, int height, int nc, int precision, int predictor, int restartInterval, int[] diffs)
     {
-        var diffs = new int[(long)width * height * nc];
+        int count = width * height;
         int initial = 1 << (precision - 1);
         long mcu = 0;
         int intervalRow = 0, k = 0;
@@ -131,22 +158,20 @@ internal static class JpegLosslessEncoder
                     reset = true;
                     intervalRow = y;
                 }
-                for (int c = 0; c < nc; c++)
+                for (int c = 0, plane = 0; c < nc; c++, plane += count)
                 {
-                    int[] s = samples[c];
                     int pred;
                     if (reset) pred = initial;
-                    else if (y == intervalRow) pred = s[row + x - 1];
-                    else if (x == 0) pred = s[above];
-                    else pred = Predictors.Predict(predictor, s[row + x - 1], s[above + x], s[above + x - 1]);
-                    int diff = (s[row + x] - pred) & 0xFFFF;
+                    else if (y == intervalRow) pred = samples[plane + row + x - 1];
+                    else if (x == 0) pred = samples[plane + above];
+                    else pred = Predictors.Predict(predictor, samples[plane + row + x - 1], samples[plane + above + x], samples[plane + above + x - 1]);
+                    int diff = (samples[plane + row + x] - pred) & 0xFFFF;
                     diffs[k++] = diff > 0x8000 ? diff - 0x10000 : diff;
                 }
                 reset = false;
                 mcu++;
             }
         }
-        return diffs;
     }
 
     private static int Category(int diff)
