@@ -10,7 +10,7 @@ public class BadInputTests
     [Fact]
     public void Pydicom_truncated_file_fails_with_offset()
     {
-        var ex = Assert.Throws<DicomFormatException>(() => DicomFile.Open(Peers.PydicomFile("MR_truncated.dcm")));
+        var ex = Assert.Throws<DicomFormatException>(() => DicomFile.Open(PeerTools.PydicomFile("MR_truncated.dcm")));
         Assert.True(ex.Offset > 132);
         Assert.Equal(DicomTag.PixelData, ex.Tag);
         Assert.Contains("runs past the end", ex.Message, StringComparison.Ordinal);
@@ -19,7 +19,7 @@ public class BadInputTests
     [Fact]
     public void Truncation_inside_any_element_fails_typed()
     {
-        var full = File.ReadAllBytes(Peers.PydicomFile("MR_small.dcm"));
+        var full = File.ReadAllBytes(PeerTools.PydicomFile("MR_small.dcm"));
         var boundaries = ElementBoundaries(full);
         var failures = 0;
         for (var cut = 1; cut < full.Length; cut += 7)

@@ -19,7 +19,7 @@ public class FuzzTests
     [MemberData(nameof(Cases))]
     public void Mutated_files_fail_only_with_typed_errors(string name, int seed)
     {
-        var original = File.ReadAllBytes(Peers.PydicomFile(name));
+        var original = File.ReadAllBytes(PeerTools.PydicomFile(name));
         var rng = new Random(seed);
         var total = Stopwatch.StartNew();
         var typed = 0;

@@ -7,7 +7,7 @@ public class HeaderOnlyTests
     [Fact]
     public void A_500_MB_multiframe_is_not_loaded_to_read_its_uids()
     {
-        var dir = Peers.TempDir();
+        var dir = PeerTools.TempDir();
         var path = Path.Combine(dir, "big.dcm");
         const long pixelBytes = 500L * 1024 * 1024;
         var ds = TestData.SmallImage(rows: 512, columns: 512, frames: 1000);
@@ -54,8 +54,8 @@ public class HeaderOnlyTests
     {
         foreach (var name in new[] { "MR_small.dcm", "MR_small_RLE.dcm", "image_dfl.dcm", "MR_small_bigendian.dcm" })
         {
-            var full = DicomFile.Open(Peers.PydicomFile(name)).Dataset;
-            var head = DicomFile.Open(Peers.PydicomFile(name), DicomReadOptions.HeaderOnly).Dataset;
+            var full = DicomFile.Open(PeerTools.PydicomFile(name)).Dataset;
+            var head = DicomFile.Open(PeerTools.PydicomFile(name), DicomReadOptions.HeaderOnly).Dataset;
             var expected = full.Where(e => e.Tag < DicomTag.PixelData).Select(e => e.Tag).ToList();
             Assert.Equal(expected, head.Select(e => e.Tag).ToList());
             Assert.Equal(full.GetString(DicomTag.SOPInstanceUID), head.GetString(DicomTag.SOPInstanceUID));

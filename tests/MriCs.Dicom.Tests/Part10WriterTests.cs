@@ -6,16 +6,16 @@ public class Part10WriterTests
 {
     public static TheoryData<string> RealFiles() => new()
     {
-        Path.Combine(Peers.PydicomFiles, "MR_small.dcm"),
-        Path.Combine(Peers.PydicomFiles, "MR_small_implicit.dcm"),
-        Path.Combine(Peers.PydicomFiles, "MR_small_bigendian.dcm"),
-        Path.Combine(Peers.PydicomFiles, "MR_small_RLE.dcm"),
-        Path.Combine(Peers.PydicomFiles, "image_dfl.dcm"),
-        Path.Combine(Peers.PydicomFiles, "test-SR.dcm"),
-        Path.Combine(Peers.PydicomFiles, "rtplan.dcm"),
-        Path.Combine(Peers.PydicomFiles, "UN_sequence.dcm"),
-        Path.Combine(Peers.PydicomFiles, "CT_small.dcm"),
-        Peers.Dicom3ToolsMr,
+        Path.Combine(PeerTools.PydicomFiles, "MR_small.dcm"),
+        Path.Combine(PeerTools.PydicomFiles, "MR_small_implicit.dcm"),
+        Path.Combine(PeerTools.PydicomFiles, "MR_small_bigendian.dcm"),
+        Path.Combine(PeerTools.PydicomFiles, "MR_small_RLE.dcm"),
+        Path.Combine(PeerTools.PydicomFiles, "image_dfl.dcm"),
+        Path.Combine(PeerTools.PydicomFiles, "test-SR.dcm"),
+        Path.Combine(PeerTools.PydicomFiles, "rtplan.dcm"),
+        Path.Combine(PeerTools.PydicomFiles, "UN_sequence.dcm"),
+        Path.Combine(PeerTools.PydicomFiles, "CT_small.dcm"),
+        PeerTools.Dicom3ToolsMr,
     };
 
     [Theory]
@@ -38,8 +38,8 @@ public class Part10WriterTests
     [Fact]
     public void Written_file_has_valid_meta_and_is_accepted_by_dcmdump_dciodvfy_and_pydicom()
     {
-        var dir = Peers.TempDir();
-        var src = DicomFile.Open(Path.Combine(Peers.PydicomFiles, "MR_small_bigendian.dcm"));
+        var dir = PeerTools.TempDir();
+        var src = DicomFile.Open(Path.Combine(PeerTools.PydicomFiles, "MR_small_bigendian.dcm"));
         var outPath = Path.Combine(dir, "out.dcm");
         src.Save(outPath, new DicomWriteOptions { TransferSyntax = TransferSyntax.ExplicitVRLittleEndian, SourceApplicationEntityTitle = "MRICS" });
 
@@ -55,12 +55,12 @@ public class Part10WriterTests
         var firstNonMeta = 132 + 12 + (int)groupLength;
         Assert.Equal(0x0008, BitConverter.ToUInt16(raw, firstNonMeta));
 
-        var dump = Peers.RunOk("dcmdump", "-E", outPath);
+        var dump = PeerTools.RunOk("dcmdump", "-E", outPath);
         Assert.Contains("MRICS", dump, StringComparison.Ordinal);
-        var (code, vOut, vErr) = Peers.Run("dciodvfy", outPath);
+        var (code, vOut, vErr) = PeerTools.Run("dciodvfy", outPath);
         Assert.DoesNotContain("Error - Bad", vOut + vErr, StringComparison.Ordinal);
         Assert.True(code is 0 or 1, $"dciodvfy crashed: {vErr}");
-        var py = Peers.RunOk(Peers.Python, "-c",
+        var py = PeerTools.RunOk(PeerTools.Python, "-c",
             "import sys,pydicom; d=pydicom.dcmread(sys.argv[1]); print(d.file_meta.TransferSyntaxUID, d.Rows, d.Columns, d.PatientName)", outPath);
         Assert.Equal($"1.2.840.10008.1.2.1 64 64 {src.Dataset.GetString(DicomTag.PatientName)}", py.Trim());
     }
@@ -89,10 +89,10 @@ public class Part10WriterTests
         ds.SetString(new DicomTag(0x0009, 0x1007), DicomVR.UT, "free text \\ with a backslash");
         Assert.Equal("ISO_IR 192", ds.GetString(DicomTag.SpecificCharacterSet));
 
-        var dir = Peers.TempDir();
+        var dir = PeerTools.TempDir();
         var path = Path.Combine(dir, "new.dcm");
         new DicomFile(ds).Save(path);
-        var py = Peers.RunOk(Peers.Python, "-c",
+        var py = PeerTools.RunOk(PeerTools.Python, "-c",
             "import sys,pydicom; d=pydicom.dcmread(sys.argv[1]); print(d.PatientName); print(d.StudyDescription); print(d.ReferencedSeriesSequence[1].ReferencedSOPSequence[0].ReferencedSOPInstanceUID); print(list(d.PixelSpacing)); print(d[0x00091001].value, d[0x00091003].VR, d[0x00091007].value)",
             path);
         var lines = py.Split('\n');

@@ -31,8 +31,8 @@ public class PixelDataTests
             "CT_small.dcm", "image_dfl.dcm", "liver_1frame.dcm", "liver_expb_1frame.dcm", "SC_rgb_small_odd.dcm",
             "SC_ybr_full_422_uncompressed.dcm", "rtdose.dcm", "rtdose_expb.dcm", "ExplVR_BigEnd.dcm",
         })
-            d.Add(Path.Combine(Peers.PydicomFiles, f));
-        d.Add(Peers.Dicom3ToolsMr);
+            d.Add(Path.Combine(PeerTools.PydicomFiles, f));
+        d.Add(PeerTools.Dicom3ToolsMr);
         return d;
     }
 
@@ -42,7 +42,7 @@ public class PixelDataTests
     {
         var px = DicomPixelData.Create(DicomFile.Open(path));
         var (sha, min, max, count) = Digest(px);
-        var theirs = Peers.RunOk(Peers.Python, Peers.ScriptPath("pydicom_pixels.py"), path).Trim().Split(' ');
+        var theirs = PeerTools.RunOk(PeerTools.Python, PeerTools.ScriptPath("pydicom_pixels.py"), path).Trim().Split(' ');
         Assert.True(theirs[0] == sha, $"{Path.GetFileName(path)}: sha {sha} vs pydicom {theirs[0]} (min {min}/{theirs[1]}, max {max}/{theirs[2]})");
         Assert.Equal(int.Parse(theirs[1], System.Globalization.CultureInfo.InvariantCulture), min);
         Assert.Equal(int.Parse(theirs[2], System.Globalization.CultureInfo.InvariantCulture), max);
@@ -107,7 +107,7 @@ public class PixelDataTests
         var bits = TestData.SmallImage();
         bits.SetInt(DicomTag.BitsStored, 17);
         Assert.Contains("BitsStored 17", Assert.Throws<DicomDataException>(() => DicomPixelData.Create(bits, TransferSyntax.ExplicitVRLittleEndian)).Message, StringComparison.Ordinal);
-        var head = DicomFile.Open(Peers.PydicomFile("MR_small.dcm"), new DicomReadOptions { SkipValuesLongerThan = 1024 });
+        var head = DicomFile.Open(PeerTools.PydicomFile("MR_small.dcm"), new DicomReadOptions { SkipValuesLongerThan = 1024 });
         Assert.Contains("header-only", Assert.Throws<DicomDataException>(() => DicomPixelData.Create(head)).Message, StringComparison.Ordinal);
     }
 
@@ -117,7 +117,7 @@ public class PixelDataTests
     [InlineData("JPEG-lossy.dcm", "1.2.840.10008.1.2.4.51", "dcmdjpeg")]
     public void Unsupported_syntaxes_name_the_syntax_and_how_to_transcode(string name, string uid, string tool)
     {
-        var px = DicomPixelData.Create(DicomFile.Open(Peers.PydicomFile(name)));
+        var px = DicomPixelData.Create(DicomFile.Open(PeerTools.PydicomFile(name)));
         var ex = Assert.Throws<DicomUnsupportedTransferSyntaxException>(() => px.GetStoredValues(0));
         Assert.Contains(uid, ex.Message, StringComparison.Ordinal);
         Assert.Contains(tool, ex.Message, StringComparison.Ordinal);

@@ -17,9 +17,9 @@ public class PydicomDifferentialTests
             "reportsi.dcm", "rtplan.dcm", "rtdose.dcm", "rtstruct.dcm", "UN_sequence.dcm", "priv_SQ.dcm", "liver_1frame.dcm",
             "liver_expb_1frame.dcm", "waveform_ecg.dcm", "empty_charset_LEI.dcm", "SC_rgb_rle_2frame.dcm",
         })
-            d.Add(Path.Combine(Peers.PydicomFiles, f));
-        d.Add(Peers.Dicom3ToolsMr);
-        foreach (var f in Directory.GetFiles(Path.Combine(Peers.PydicomFiles, "dicomdirtests", "98892003"), "*", SearchOption.AllDirectories).Order().Take(6))
+            d.Add(Path.Combine(PeerTools.PydicomFiles, f));
+        d.Add(PeerTools.Dicom3ToolsMr);
+        foreach (var f in Directory.GetFiles(Path.Combine(PeerTools.PydicomFiles, "dicomdirtests", "98892003"), "*", SearchOption.AllDirectories).Order().Take(6))
             d.Add(f);
         return d;
     }
@@ -30,7 +30,7 @@ public class PydicomDifferentialTests
     {
         Assert.True(File.Exists(path), $"{path} missing: scripts/test installs python3-pydicom and dicom3tools");
         var file = DicomFile.Open(path);
-        var theirs = JsonDocument.Parse(Peers.RunOk(Peers.Python, Peers.ScriptPath("pydicom_dump.py"), path)).RootElement;
+        var theirs = JsonDocument.Parse(PeerTools.RunOk(PeerTools.Python, PeerTools.ScriptPath("pydicom_dump.py"), path)).RootElement;
         var mine = new Dictionary<string, DicomElement>();
         var owner = new Dictionary<string, DicomDataset>();
         Walk(file.Dataset, "", mine, owner);

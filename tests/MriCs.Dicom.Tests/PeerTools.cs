@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace MriCs.Dicom.Tests;
 
 /// <summary>Real files and real tools the tests compare against (installed by scripts/test through apt).</summary>
-internal static class Peers
+internal static class PeerTools
 {
     public const string PydicomFiles = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
     public const string Dicom3ToolsMr = "/usr/share/doc/dicom3tools/examples/0051.dcm";
