@@ -13,6 +13,7 @@ public class FuzzTests
     {
         { "MR_small.dcm", 1 }, { "MR_small_implicit.dcm", 2 }, { "MR_small_bigendian.dcm", 3 }, { "MR_small_RLE.dcm", 4 },
         { "image_dfl.dcm", 5 }, { "test-SR.dcm", 6 }, { "UN_sequence.dcm", 7 }, { "rtplan.dcm", 8 },
+        { "SC_rgb_rle_2frame.dcm", 9 }, { "SC_rgb_jpeg_gdcm.dcm", 10 },
     };
 
     [Theory]
@@ -31,6 +32,7 @@ public class FuzzTests
             {
                 var f = DicomFile.Read(mutated);
                 Use(f.Dataset);
+                DecodePixels(f);
                 using var s = new BadInputTests.NonSeekableStream(mutated);
                 Use(DicomFile.Read(s, DicomReadOptions.HeaderOnly).Dataset);
             }
@@ -46,6 +48,21 @@ public class FuzzTests
         }
         Assert.True(typed > 0, "no mutation was detected at all");
         Assert.True(total.Elapsed < TimeSpan.FromSeconds(60));
+    }
+
+    private static void DecodePixels(DicomFile f)
+    {
+        if (!f.Dataset.Contains(DicomTag.PixelData)) return;
+        try
+        {
+            var px = Pixels.DicomPixelData.Create(f);
+            var values = new int[px.ValuesPerFrame];
+            for (var i = 0; i < Math.Min(px.NumberOfFrames, 64); i++) px.GetStoredValues(i, values);
+        }
+        catch (DicomDataException)
+        {
+            // Pixel module or pixel data that does not add up: typed, fine.
+        }
     }
 
     private static void Use(DicomDataset ds)

@@ -49,10 +49,6 @@ public sealed record DicomImageSummary(
             {
                 error = ex.Message;
             }
-            catch (Exception ex) when (ex.GetType().Name == "DicomCodecException")
-            {
-                error = ex.Message;
-            }
         }
         return new DicomImageSummary(
             file.TransferSyntax.Uid,

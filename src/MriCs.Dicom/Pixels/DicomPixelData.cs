@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
@@ -238,6 +239,23 @@ public sealed partial class DicomPixelData
     {
         if (destination.Length < ValuesPerFrame)
             throw new ArgumentException($"destination holds {destination.Length} values; {ValuesPerFrame} needed", nameof(destination));
+        if (_fragments is not null && IsCodecSyntax)
+        {
+            // Compressed: decode into a pooled buffer (no large-object-heap garbage per frame).
+            CheckFrame(frame);
+            var length = (int)FrameLength;
+            var rented = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                DecodeWithCodec(GetEncodedFrames()[frame], rented.AsSpan(0, length));
+                StoredValues.Extract(rented.AsSpan(0, length), BitsAllocated, BitsStored, HighBit, IsSigned, destination[..ValuesPerFrame]);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+            return;
+        }
         var bytes = GetFrameBytes(frame).Span;
         var planar = FrameBytesPlanarConfiguration == 1 && SamplesPerPixel > 1;
         if (BitsAllocated == 1)
