@@ -30,12 +30,15 @@ public sealed class DicomFile
     /// <summary>True when a header-only read stopped at Pixel Data (so Pixel Data exists but was not read).</summary>
     public bool StoppedBeforePixelData { get; private init; }
 
+    /// <summary>Files up to this size are read into one array; larger ones are streamed (values copied one by one).</summary>
+    public const long WholeFileLimit = 1L << 30;
+
     /// <summary>Opens a file. Full reads load the file into memory once (values are slices of it);
     /// header-only reads (<see cref="DicomReadOptions.HeaderOnly"/>) stream it and seek over large values.</summary>
     public static DicomFile Open(string path, DicomReadOptions? options = null)
     {
         options ??= DicomReadOptions.Default;
-        if (!options.StopBeforePixelData && options.SkipValuesLongerThan is null)
+        if (!options.StopBeforePixelData && options.SkipValuesLongerThan is null && new FileInfo(path).Length <= WholeFileLimit)
             return Read(File.ReadAllBytes(path), options);
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         return Read(fs, options);

@@ -43,7 +43,7 @@ public static class DicomBenchCommands
             }
 
             ctx.Out.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; {seconds} s per measurement");
-            ctx.Out.WriteLine($"{"set",-14} {"files",5} {"measure",-22} {"MriCs files/s",14} {"MriCs MB/s",11} {"pydicom files/s",16} {"pydicom MB/s",13} {"ratio",7}");
+            ctx.Out.WriteLine($"{"set",-20} {"files",5} {"measure",-22} {"MriCs files/s",14} {"MriCs MB/s",11} {"pydicom files/s",16} {"pydicom MB/s",13} {"ratio",7}");
             foreach (var (name, files) in sets)
             {
                 var bytes = files.Sum(f => new FileInfo(f).Length);
@@ -61,7 +61,7 @@ public static class DicomBenchCommands
                 PyResult? py = args.Flag("no-pydicom") ? null : RunPydicom(files, seconds, ctx);
                 Print(ctx, name, files.Length, "header-only parse", header, bytes, py?.Header, py?.HeaderError);
                 if (full is { } fps) Print(ctx, name, files.Length, "read + decode pixels", fps, bytes, py?.Full, py?.FullError);
-                else ctx.Out.WriteLine($"{name,-14} {files.Length,5} {"read + decode pixels",-22} MriCs: {fullError}");
+                else ctx.Out.WriteLine($"{name,-20} {files.Length,5} {"read + decode pixels",-22} MriCs: {fullError}");
             }
             ctx.Out.WriteLine("MB/s counts file bytes; 'read + decode' = read the file, parse, decode every frame to stored values (MriCs: int32 per value; pydicom: dcmread + pixel_array).");
             return 0;
@@ -78,8 +78,8 @@ public static class DicomBenchCommands
         var pyText = py is { } p ? p.ToString("F1", CultureInfo.InvariantCulture) : (pyError is null ? "-" : "n/a");
         var pyMb = py is { } q ? (q * bytes / n / 1e6).ToString("F1", CultureInfo.InvariantCulture) : "-";
         var ratio = py is { } r && r > 0 ? (filesPerSecond / r).ToString("F1", CultureInfo.InvariantCulture) + "x" : "-";
-        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{set,-14} {n,5} {what,-22} {filesPerSecond,14:F1} {mb,11:F1} {pyText,16} {pyMb,13} {ratio,7}"));
-        if (pyError is not null) ctx.Out.WriteLine($"{"",-14} {"",5} {"",-22} pydicom: {pyError}");
+        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{set,-20} {n,5} {what,-22} {filesPerSecond,14:F1} {mb,11:F1} {pyText,16} {pyMb,13} {ratio,7}"));
+        if (pyError is not null) ctx.Out.WriteLine($"{"",-20} {"",5} {"",-22} pydicom: {pyError}");
     }
 
     /// <summary>Runs the action over all files repeatedly for about <paramref name="seconds"/> and returns files per second.</summary>
