@@ -218,11 +218,23 @@ public static class DicomBenchCommands
                 }
                 catch (System.ComponentModel.Win32Exception)
                 {
-                    ctx.Error.WriteLine($"bench dicom: {tool} (dcmtk) not installed: no {name} set");
                     break;
                 }
             }
-            if (made.Count == native.Length) yield return (name + " 512x512", made.ToArray());
+            if (made.Count != native.Length)
+            {
+                // dcmtk missing: encode with MriCs' own codecs instead.
+                ctx.Error.WriteLine($"bench dicom: {tool} (dcmtk) not available: {name} files encoded by MriCs");
+                made.Clear();
+                var ts = name == "RLE" ? TransferSyntax.RleLossless : TransferSyntax.JpegLosslessSV1;
+                foreach (var src in native)
+                {
+                    var dst = src.Replace("native-", name.Replace(' ', '_') + "-", StringComparison.Ordinal);
+                    DicomTranscoder.Transcode(DicomFile.Open(src), ts).Save(dst);
+                    made.Add(dst);
+                }
+            }
+            yield return (name + " 512x512", made.ToArray());
         }
     }
 
