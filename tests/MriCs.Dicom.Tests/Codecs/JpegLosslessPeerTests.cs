@@ -95,7 +95,7 @@ public class JpegLosslessPeerTests
     [InlineData("MR_small.dcm")]
     [InlineData("CT_small.dcm")]
     [InlineData("/usr/share/doc/dicom3tools/examples/0051.dcm")]
-    public void Real_files_compressed_by_dcmcjpeg_decode_to_the_uncompressed_pixels(string name)
+    public void Real_files_compressed_by_dcmcjpeg_and_gdcmconv_decode_to_the_uncompressed_pixels(string name)
     {
         using var tmp = new Peers.TempDir();
         string source = name.StartsWith('/') ? name : Peers.PyDicomTestFiles + name;
@@ -105,6 +105,8 @@ public class JpegLosslessPeerTests
         var expected = Synthetic.Stored(native.Frames[0], native.Info);
         var variants = new[] { ("sv1.dcm", new[] { "+e1" }), ("sv6.dcm", new[] { "+el", "+sv", "6" }), ("sv3.dcm", new[] { "+el", "+sv", "3" }) };
         foreach (var (file, args) in variants) Peers.Run("dcmcjpeg", [.. args, tmp.File("le.dcm"), tmp.File(file)]);
+        Peers.Run("gdcmconv", "--jpeg", tmp.File("le.dcm"), tmp.File("gdcm.dcm"));
+        variants = [.. variants, ("gdcm.dcm", Array.Empty<string>())];
         var compressedFiles = Peers.ReadFrames(variants.Select(v => tmp.File(v.Item1)).ToList(), tmp);
         foreach (var ((file, _), compressed) in variants.Zip(compressedFiles))
         {

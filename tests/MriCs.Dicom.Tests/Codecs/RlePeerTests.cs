@@ -79,6 +79,33 @@ public class RlePeerTests
         }
     }
 
+    [Theory]
+    [InlineData("MR_small.dcm")]
+    [InlineData("CT_small.dcm")]
+    [InlineData("/usr/share/doc/dicom3tools/examples/0051.dcm")]
+    public void Real_files_compressed_by_dcmcrle_and_gdcmconv_decode_to_the_uncompressed_pixels_and_ours_decode_in_dcmdrle(string name)
+    {
+        using var tmp = new Peers.TempDir();
+        string source = name.StartsWith('/') ? name : Peers.PyDicomTestFiles + name;
+        Peers.Run("dcmconv", "+te", source, tmp.File("le.dcm"));
+        Peers.Run("dcmcrle", tmp.File("le.dcm"), tmp.File("dcmtk.dcm"));
+        Peers.Run("gdcmconv", "--rle", tmp.File("le.dcm"), tmp.File("gdcm.dcm"));
+        var files = Peers.ReadFrames([tmp.File("le.dcm"), tmp.File("dcmtk.dcm"), tmp.File("gdcm.dcm")], tmp);
+        var native = files[0];
+        var expected = Synthetic.Stored(native.Frames[0], native.Info);
+        foreach (var compressed in files.Skip(1))
+        {
+            Assert.Equal(RleCodec.TransferSyntaxUid, compressed.TransferSyntax);
+            var decoded = RleCodec.Decode(compressed.Frames[0], compressed.Info);
+            Synthetic.AssertSamePixels(expected, Synthetic.Stored(decoded, compressed.Info), native.Info, name);
+        }
+        Peers.WriteEncapsulated(tmp.File("le.dcm"), tmp.File("ours.dcm"), RleCodec.TransferSyntaxUid,
+            [RleCodec.Encode(native.Frames[0], native.Info)], tmp);
+        Peers.Run("dcmdrle", tmp.File("ours.dcm"), tmp.File("back.dcm"));
+        var back = Peers.ReadFrames(tmp.File("back.dcm"), tmp);
+        Synthetic.AssertSamePixels(expected, Synthetic.Stored(back.Frames[0], back.Info), native.Info, $"{name} via dcmdrle");
+    }
+
     [Fact]
     public void MR_small_RLE_matches_the_uncompressed_MR_small()
     {
