@@ -13,6 +13,8 @@ public class JpegLosslessPeerTests
         { 40, 30, 1, 16, 16, false, 0 },
         { 40, 30, 1, 16, 16, true, 0 },
         { 18, 23, 3, 8, 8, false, 0 },
+        { 20, 21, 1, 16, 10, false, 0 },
+        { 20, 21, 1, 8, 6, false, 0 },
     };
 
     [Theory]
@@ -61,11 +63,15 @@ public class JpegLosslessPeerTests
             p == 1 ? JpegLosslessCodec.FirstOrderPredictionUid : JpegLosslessCodec.ProcessFourteenUid,
             [JpegLosslessCodec.Encode(pixels, info, p)])).ToList(), tmp);
         var names = new List<string>();
+        // gdcm 3.0 aborts on 8-bit frames with BitsStored < 8 whoever encoded them (dcmtk's too): dcmtk only there.
+        bool gdcmCan = !(ba == 8 && bs < 8);
         foreach (int p in predictors)
         {
             Peers.Run("dcmdjpeg", tmp.File($"ours{p}.dcm"), tmp.File($"dcmtk{p}.dcm"));
+            names.Add($"dcmtk{p}.dcm");
+            if (!gdcmCan) continue;
             Peers.Run("gdcmconv", "--raw", tmp.File($"ours{p}.dcm"), tmp.File($"gdcm{p}.dcm"));
-            names.AddRange([$"dcmtk{p}.dcm", $"gdcm{p}.dcm"]);
+            names.Add($"gdcm{p}.dcm");
         }
         var files = Peers.ReadFrames(names.Select(tmp.File).ToList(), tmp);
         foreach (var (name, file) in names.Zip(files))
