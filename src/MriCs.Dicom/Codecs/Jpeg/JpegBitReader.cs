@@ -28,8 +28,10 @@ internal ref struct JpegBitReader
     /// <summary>True once bits were consumed that the data does not hold (truncated or corrupt data).</summary>
     public readonly bool Overrun => _bits < _fakeBits;
 
+    /// <summary>Tops the bit buffer up to more than 56 bits (zero bits once a marker or the end is reached).</summary>
     public void Fill()
     {
+        if (_bits > 56) return;
         // Fast path: the next 8 bytes hold no FF (so no stuffing and no marker): take whole bytes at once.
         if (!_stopped && _pos + 8 <= _data.Length)
         {
