@@ -153,6 +153,21 @@ public class JpegLosslessCodecTests
     }
 
     [Fact]
+    public void An_unused_ac_class_table_is_skipped_and_an_invalid_class_rejected()
+    {
+        var info = new FrameInfo(6, 7, 1, 8, 8, false, 0);
+        var pixels = Synthetic.Frame(info, 3);
+        var encoded = JpegLosslessCodec.Encode(pixels, info);
+        int dht = IndexOf(encoded, 0xFF, 0xC4);
+        // An AC table (class 1, id 0) with one 1-bit code, inserted as its own DHT segment before ours.
+        byte[] ac = [0xFF, 0xC4, 0, 20, 0x10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00];
+        byte[] withAc = [.. encoded[..dht], .. ac, .. encoded[dht..]];
+        Assert.Equal(pixels, JpegLosslessCodec.Decode(withAc, info));
+        withAc[dht + 4] = 0x20;
+        Assert.Contains("class 2", Assert.Throws<DicomCodecException>(() => JpegLosslessCodec.Decode(withAc, info)).Message);
+    }
+
+    [Fact]
     public void Precision_above_bits_allocated_is_a_precision_mismatch()
     {
         var info16 = new FrameInfo(8, 8, 1, 16, 12, false, 0);
