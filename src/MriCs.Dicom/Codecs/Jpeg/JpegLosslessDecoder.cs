@@ -31,7 +31,7 @@ internal sealed class JpegLosslessDecoder
     /// <summary>Decodes into <paramref name="output"/>, which must hold the frame (every byte of it is written).</summary>
     public static void Decode(ReadOnlySpan<byte> data, FrameInfo info, Span<byte> output)
     {
-        int length = info.Validate(JpegLosslessCodec.TransferSyntaxUid, JpegLosslessCodec.TransferSyntaxName, 16);
+        int length = info.Validate(JpegLosslessCodec.TransferSyntaxUids, JpegLosslessCodec.TransferSyntaxName, 16);
         if (output.Length < length)
             throw new ArgumentException($"the destination holds {output.Length} bytes; the frame needs {length}", nameof(output));
         new JpegLosslessDecoder(info).Run(data, output[..length]);
@@ -338,5 +338,5 @@ internal sealed class JpegLosslessDecoder
     }
 
     private static DicomCodecException Error(long offset, string reason) =>
-        new(JpegLosslessCodec.TransferSyntaxUid, JpegLosslessCodec.TransferSyntaxName, offset, reason);
+        new(JpegLosslessCodec.TransferSyntaxUids, JpegLosslessCodec.TransferSyntaxName, offset, reason);
 }

@@ -12,7 +12,7 @@ internal static class JpegLosslessEncoder
 {
     public static byte[] Encode(ReadOnlySpan<byte> pixels, FrameInfo info, int predictor, int restartInterval)
     {
-        int length = info.Validate(JpegLosslessCodec.TransferSyntaxUid, JpegLosslessCodec.TransferSyntaxName, 16);
+        int length = info.Validate(JpegLosslessCodec.TransferSyntaxUids, JpegLosslessCodec.TransferSyntaxName, 16);
         if (predictor is < 1 or > 7) throw new ArgumentOutOfRangeException(nameof(predictor), predictor, "predictor must be in 1..7");
         if (restartInterval is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(restartInterval));
         if (info.BitsStored < 2) throw Error(-1, $"BitsStored {info.BitsStored}: JPEG lossless precision is 2..16");
@@ -243,5 +243,5 @@ internal static class JpegLosslessEncoder
     }
 
     private static DicomCodecException Error(long offset, string reason) =>
-        new(JpegLosslessCodec.TransferSyntaxUid, JpegLosslessCodec.TransferSyntaxName, offset, reason);
+        new(JpegLosslessCodec.TransferSyntaxUids, JpegLosslessCodec.TransferSyntaxName, offset, reason);
 }
