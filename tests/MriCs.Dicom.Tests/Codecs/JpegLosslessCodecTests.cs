@@ -125,10 +125,10 @@ public class JpegLosslessCodecTests
     [Fact]
     public void Baseline_and_extended_jpeg_are_rejected_with_the_process_and_how_to_transcode()
     {
-        using var tmp = new Peers.TempDir();
+        using var tmp = new CodecPeers.TempDir();
         foreach (var (file, process) in new[] { ("JPEG-lossy.dcm", "extended sequential"), ("SC_rgb_jpeg_dcmtk.dcm", "baseline") })
         {
-            var f = Peers.ReadFrames(Peers.PyDicomTestFiles + file, tmp);
+            var f = CodecPeers.ReadFrames(CodecPeers.PyDicomTestFiles + file, tmp);
             var ex = Assert.Throws<DicomCodecException>(() => JpegLosslessCodec.Decode(f.Frames[0], f.Info));
             Assert.Contains(process, ex.Message);
             Assert.Contains("SOF3", ex.Message);
