@@ -14,6 +14,7 @@ public class JpegLosslessPeerTests
         { 40, 30, 1, 16, 16, true, 0 },
         { 18, 23, 3, 8, 8, false, 0 },
         { 20, 21, 1, 16, 10, false, 0 },
+        { 31, 29, 1, 16, 12, true, 0 },
         { 20, 21, 1, 8, 6, false, 0 },
     };
 

@@ -11,6 +11,7 @@ public class RlePeerTests
         { 64, 64, 1, 8, 8, false, 0 },
         { 37, 51, 1, 16, 12, false, 0 },
         { 40, 30, 1, 16, 16, true, 0 },
+        { 31, 29, 1, 16, 12, true, 0 },
         // RGB with an even pixel count: gdcm 3.0's RLE encoder asserts on odd-length (padded) RGB pixel data.
         { 18, 23, 3, 8, 8, false, 0 },
         { 18, 23, 3, 8, 8, false, 1 },
