@@ -18,6 +18,7 @@ internal static class CodecPeers
     {
         string path = Path.Combine(Path.GetTempPath(), $"mrics-codec-peer-{Environment.ProcessId}.py");
         File.WriteAllText(path, PythonScript);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
         return path;
     });
 
