@@ -21,14 +21,15 @@ namespace MriCs.Dicom.Codecs;
 /// </remarks>
 public static class JpegLosslessCodec
 {
-    public const string TransferSyntaxUid = "1.2.840.10008.1.2.4.57 / 1.2.840.10008.1.2.4.70";
+    /// <summary>Both UIDs this codec serves, as named in <see cref="DicomCodecException"/> messages.</summary>
+    public const string TransferSyntaxUids = ProcessFourteenUid + " / " + FirstOrderPredictionUid;
     public const string TransferSyntaxName = "JPEG Lossless process 14";
     public const string ProcessFourteenUid = "1.2.840.10008.1.2.4.57";
     public const string FirstOrderPredictionUid = "1.2.840.10008.1.2.4.70";
 
     public static byte[] Decode(ReadOnlySpan<byte> frame, FrameInfo info)
     {
-        var output = new byte[info.Validate(TransferSyntaxUid, TransferSyntaxName, 16)];
+        var output = new byte[info.Validate(TransferSyntaxUids, TransferSyntaxName, 16)];
         JpegLosslessDecoder.Decode(frame, info, output);
         return output;
     }

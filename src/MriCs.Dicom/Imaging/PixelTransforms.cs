@@ -186,6 +186,68 @@ public static class PixelTransforms
         }
     }
 
+    /// <summary>
+    /// A one-sample native frame (the layout of <see cref="FrameInfo"/>, e.g. a codec's output) straight to float32
+    /// [0, 1]: stored values (masked, sign-extended) -> rescale -> window -> MONOCHROME1 inversion, in chunks on the stack.
+    /// </summary>
+    public static void Render(ReadOnlySpan<byte> nativeFrame, FrameInfo info, in RenderOptions options, Span<float> output)
+    {
+        options.Validate();
+        int count = CheckNative(nativeFrame, info, output.Length);
+        Span<int> chunk = stackalloc int[1024];
+        for (int start = 0; start < count; start += chunk.Length)
+        {
+            int n = Math.Min(chunk.Length, count - start);
+            ReadStoredRange(nativeFrame, info, start, chunk[..n]);
+            Render<int>(chunk[..n], options, output.Slice(start, n));
+        }
+    }
+
+    /// <summary>A one-sample native frame straight to 8-bit gray; see the float overload.</summary>
+    public static void Render(ReadOnlySpan<byte> nativeFrame, FrameInfo info, in RenderOptions options, Span<byte> output)
+    {
+        options.Validate();
+        int count = CheckNative(nativeFrame, info, output.Length);
+        Span<int> chunk = stackalloc int[1024];
+        for (int start = 0; start < count; start += chunk.Length)
+        {
+            int n = Math.Min(chunk.Length, count - start);
+            ReadStoredRange(nativeFrame, info, start, chunk[..n]);
+            Render<int>(chunk[..n], options, output.Slice(start, n));
+        }
+    }
+
+    private static int CheckNative(ReadOnlySpan<byte> nativeFrame, FrameInfo info, int outputLength)
+    {
+        if (info.SamplesPerPixel != 1)
+            throw new ArgumentException($"grayscale rendering needs SamplesPerPixel 1, got {info.SamplesPerPixel}", nameof(info));
+        if (info.BytesPerSample is not (1 or 2 or 4) || info.BitsStored < 1 || info.BitsStored > info.BitsAllocated)
+            throw new ArgumentException($"unsupported BitsAllocated {info.BitsAllocated} / BitsStored {info.BitsStored}", nameof(info));
+        if (nativeFrame.Length < info.FrameLength)
+            throw new ArgumentException($"the frame needs {info.FrameLength} bytes, got {nativeFrame.Length}", nameof(nativeFrame));
+        int count = checked((int)info.PixelCount);
+        CheckLength(count, outputLength);
+        return count;
+    }
+
+    /// <summary>Stored values of pixels start..start+output.Length-1 of a one-sample native frame.</summary>
+    private static void ReadStoredRange(ReadOnlySpan<byte> native, FrameInfo info, int start, Span<int> output)
+    {
+        int bps = info.BytesPerSample, shift = 32 - info.BitsStored;
+        long mask = (1L << info.BitsStored) - 1;
+        bool signed = info.Signed;
+        for (int i = 0, s = start * bps; i < output.Length; i++, s += bps)
+        {
+            uint raw = bps switch
+            {
+                1 => native[s],
+                2 => BinaryPrimitives.ReadUInt16LittleEndian(native[s..]),
+                _ => BinaryPrimitives.ReadUInt32LittleEndian(native[s..]),
+            };
+            output[i] = signed ? ((int)raw << shift) >> shift : (int)(raw & mask);
+        }
+    }
+
     private static byte ToByte(double unit) => (byte)(unit * 255 + 0.5);
 
     private static (float Min, float Max, long Count) Range(ReadOnlySpan<float> values)

@@ -125,10 +125,10 @@ public class JpegLosslessCodecTests
     [Fact]
     public void Baseline_and_extended_jpeg_are_rejected_with_the_process_and_how_to_transcode()
     {
-        using var tmp = new Peers.TempDir();
+        using var tmp = new CodecPeers.TempDir();
         foreach (var (file, process) in new[] { ("JPEG-lossy.dcm", "extended sequential"), ("SC_rgb_jpeg_dcmtk.dcm", "baseline") })
         {
-            var f = Peers.ReadFrames(Peers.PyDicomTestFiles + file, tmp);
+            var f = CodecPeers.ReadFrames(CodecPeers.PyDicomTestFiles + file, tmp);
             var ex = Assert.Throws<DicomCodecException>(() => JpegLosslessCodec.Decode(f.Frames[0], f.Info));
             Assert.Contains(process, ex.Message);
             Assert.Contains("SOF3", ex.Message);
@@ -150,6 +150,21 @@ public class JpegLosslessCodecTests
         var ex = Assert.Throws<DicomCodecException>(() => JpegLosslessCodec.Decode(stream, new FrameInfo(2, 2, 1, 8, 8, false, 0)));
         Assert.Contains("overflow 1-bit codes", ex.Message);
         Assert.Equal(6, ex.ByteOffset);
+    }
+
+    [Fact]
+    public void An_unused_ac_class_table_is_skipped_and_an_invalid_class_rejected()
+    {
+        var info = new FrameInfo(6, 7, 1, 8, 8, false, 0);
+        var pixels = Synthetic.Frame(info, 3);
+        var encoded = JpegLosslessCodec.Encode(pixels, info);
+        int dht = IndexOf(encoded, 0xFF, 0xC4);
+        // An AC table (class 1, id 0) with one 1-bit code, inserted as its own DHT segment before ours.
+        byte[] ac = [0xFF, 0xC4, 0, 20, 0x10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00];
+        byte[] withAc = [.. encoded[..dht], .. ac, .. encoded[dht..]];
+        Assert.Equal(pixels, JpegLosslessCodec.Decode(withAc, info));
+        withAc[dht + 4] = 0x20;
+        Assert.Contains("class 2", Assert.Throws<DicomCodecException>(() => JpegLosslessCodec.Decode(withAc, info)).Message);
     }
 
     [Fact]

@@ -93,6 +93,31 @@ public class PixelTransformsTests
         Assert.Equal(grayStepwise, gray);
     }
 
+    [Theory]
+    [InlineData(16, 12, true)]
+    [InlineData(16, 16, false)]
+    [InlineData(8, 8, false)]
+    public void Rendering_a_native_frame_equals_reading_stored_values_then_rendering(int ba, int bs, bool signed)
+    {
+        var info = new FrameInfo(37, 61, 1, ba, bs, signed, 0); // 2257 pixels: several stack chunks plus a partial one
+        var native = Codecs.Synthetic.Frame(info, 5);
+        var stored = new int[info.PixelCount];
+        PixelTransforms.ReadStoredValues(native, info, 0, stored);
+        var options = new RenderOptions(1.5, -20, PixelTransforms.AutoWindowMinMax(stored.Select(v => 1.5f * v - 20).ToArray()),
+            VoiLutFunction.Sigmoid, Monochrome1: signed);
+        var expected = new float[stored.Length];
+        PixelTransforms.Render<int>(stored, options, expected);
+        var actual = new float[stored.Length];
+        PixelTransforms.Render(native, info, options, actual);
+        Assert.Equal(expected, actual);
+        var gray = new byte[stored.Length];
+        var grayExpected = new byte[stored.Length];
+        PixelTransforms.Render(native, info, options, gray);
+        PixelTransforms.Render<int>(stored, options, grayExpected);
+        Assert.Equal(grayExpected, gray);
+        Assert.Throws<ArgumentException>(() => PixelTransforms.Render(native, info with { SamplesPerPixel = 3 }, options, actual));
+    }
+
     [Fact]
     public void Monochrome1_inverts_so_that_the_minimum_is_white()
     {

@@ -126,10 +126,10 @@ print(json.dumps(out))
 
     private static List<JsonElement> ReadWithPydicom(IEnumerable<string> files)
     {
-        using var tmp = new Peers.TempDir();
+        using var tmp = new CodecPeers.TempDir();
         string script = tmp.File("geometry.py");
         File.WriteAllText(script, PyGeometry);
-        string json = Peers.Run("/usr/bin/python3", [script, .. files]);
+        string json = CodecPeers.Run("/usr/bin/python3", [script, .. files]);
         return JsonDocument.Parse(json).RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
     }
 
@@ -138,8 +138,8 @@ print(json.dumps(out))
     [Fact]
     public void Real_mr_files_agree_with_numpy_on_normal_position_plane_and_pixel_coordinates()
     {
-        var files = Directory.GetFiles(Peers.PyDicomTestFiles + "dicomdirtests/98892003", "*", SearchOption.AllDirectories)
-            .Append(Peers.PyDicomTestFiles + "MR_small.dcm").Append(Peers.Dicom3ToolsExample).ToList();
+        var files = Directory.GetFiles(CodecPeers.PyDicomTestFiles + "dicomdirtests/98892003", "*", SearchOption.AllDirectories)
+            .Append(CodecPeers.PyDicomTestFiles + "MR_small.dcm").Append(CodecPeers.Dicom3ToolsExample).ToList();
         var rows = ReadWithPydicom(files);
         Assert.Equal(files.Count, rows.Count);
         var planes = new HashSet<SlicePlane>();
@@ -169,7 +169,7 @@ print(json.dumps(out))
     [Fact]
     public void Real_parallel_slices_order_like_numpy_and_a_radial_series_is_rejected()
     {
-        var files = Directory.GetFiles(Peers.PyDicomTestFiles + "dicomdirtests/98892003", "*", SearchOption.AllDirectories).ToList();
+        var files = Directory.GetFiles(CodecPeers.PyDicomTestFiles + "dicomdirtests/98892003", "*", SearchOption.AllDirectories).ToList();
         var rows = ReadWithPydicom(files);
         // Slices sharing an orientation (the sagittal, coronal and axial localizers of the study) are ordered
         // like numpy's positions; the radial series MR700 (one slice every ~15 degrees) is not a stack.

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace MriCs.Dicom.Codecs.Jpeg;
 
 /// <summary>
@@ -26,8 +28,24 @@ internal ref struct JpegBitReader
     /// <summary>True once bits were consumed that the data does not hold (truncated or corrupt data).</summary>
     public readonly bool Overrun => _bits < _fakeBits;
 
+    /// <summary>Tops the bit buffer up to more than 56 bits (zero bits once a marker or the end is reached).</summary>
     public void Fill()
     {
+        if (_bits > 56) return;
+        // Fast path: the next 8 bytes hold no FF (so no stuffing and no marker): take whole bytes at once.
+        if (!_stopped && _pos + 8 <= _data.Length)
+        {
+            ulong word = BinaryPrimitives.ReadUInt64BigEndian(_data[_pos..]);
+            ulong inverted = ~word;
+            if (((inverted - 0x0101010101010101UL) & ~inverted & 0x8080808080808080UL) == 0)
+            {
+                int n = (64 - _bits) >> 3;
+                _acc = n == 8 ? word : (_acc << (8 * n)) | (word >> (64 - 8 * n));
+                _bits += 8 * n;
+                _pos += n;
+                return;
+            }
+        }
         while (_bits <= 56)
         {
             if (_stopped)

@@ -10,21 +10,41 @@ internal sealed class JpegBitWriter(int capacity) : IDisposable
 
     public int Length => _pos;
 
-    /// <summary>Appends the low <paramref name="count"/> (0..32) bits of <paramref name="value"/>, most significant first.</summary>
-    public void WriteBits(int value, int count)
+    /// <summary>
+    /// Appends, for each symbol (category | extra bits &lt;&lt; 5), prefix[category] | extra bits on
+    /// length[category] bits, with the bit buffer kept in locals.
+    /// </summary>
+    public void WriteSymbols(ReadOnlySpan<int> symbols, uint[] prefix, int[] length)
     {
-        _acc = (_acc << count) | ((uint)value & ((1UL << count) - 1));
-        _bits += count;
-        if (_bits < 32) return;
-        if (_pos + 16 > _buffer.Length) Grow();
-        var buffer = _buffer;
-        while (_bits >= 8)
+        ulong acc = _acc;
+        int bits = _bits, pos = _pos;
+        byte[] buffer = _buffer;
+        foreach (int symbol in symbols)
         {
-            _bits -= 8;
-            byte b = (byte)(_acc >> _bits);
-            buffer[_pos++] = b;
-            if (b == 0xFF) buffer[_pos++] = 0x00;
+            int category = symbol & 31;
+            int n = length[category];
+            acc = (acc << n) | prefix[category] | (uint)(symbol >> 5);
+            bits += n;
+            if (bits >= 32)
+            {
+                if (pos + 16 > buffer.Length)
+                {
+                    _pos = pos;
+                    Grow();
+                    buffer = _buffer;
+                }
+                while (bits >= 8)
+                {
+                    bits -= 8;
+                    byte b = (byte)(acc >> bits);
+                    buffer[pos++] = b;
+                    if (b == 0xFF) buffer[pos++] = 0x00;
+                }
+            }
         }
+        _acc = acc;
+        _bits = bits;
+        _pos = pos;
     }
 
     /// <summary>Pads the last byte with one bits (T.81 F.1.2.3) so that the next marker starts byte-aligned.</summary>

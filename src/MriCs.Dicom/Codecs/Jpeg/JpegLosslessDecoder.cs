@@ -31,7 +31,7 @@ internal sealed class JpegLosslessDecoder
     /// <summary>Decodes into <paramref name="output"/>, which must hold the frame (every byte of it is written).</summary>
     public static void Decode(ReadOnlySpan<byte> data, FrameInfo info, Span<byte> output)
     {
-        int length = info.Validate(JpegLosslessCodec.TransferSyntaxUid, JpegLosslessCodec.TransferSyntaxName, 16);
+        int length = info.Validate(JpegLosslessCodec.TransferSyntaxUids, JpegLosslessCodec.TransferSyntaxName, 16);
         if (output.Length < length)
             throw new ArgumentException($"the destination holds {output.Length} bytes; the frame needs {length}", nameof(output));
         new JpegLosslessDecoder(info).Run(data, output[..length]);
@@ -159,11 +159,16 @@ internal sealed class JpegLosslessDecoder
         {
             if (i + 17 > seg.Length) throw Error(segStart + i, "DHT segment ends inside a table header");
             int tc = seg[i] >> 4, th = seg[i] & 15;
-            if (tc != 0 || th > 3) throw Error(segStart + i, $"DHT table class {tc} / id {th}: lossless uses DC-class tables 0..3");
+            if (tc > 1 || th > 3) throw Error(segStart + i, $"DHT table class {tc} / id {th} is invalid (class 0..1, id 0..3)");
             var counts = seg.Slice(i + 1, 16);
             int total = 0;
             foreach (byte c in counts) total += c;
             if (i + 17 + total > seg.Length) throw Error(segStart + i, "DHT segment ends inside the symbols of a table");
+            if (tc == 1)
+            {
+                i += 17 + total; // an AC table: valid syntax, unused by the lossless process
+                continue;
+            }
             var table = new HuffmanDecodeTable();
             string? problem = table.Build(counts, seg.Slice(i + 17, total));
             if (problem is not null) throw Error(segStart + i, "invalid Huffman table: " + problem);
@@ -333,5 +338,5 @@ internal sealed class JpegLosslessDecoder
     }
 
     private static DicomCodecException Error(long offset, string reason) =>
-        new(JpegLosslessCodec.TransferSyntaxUid, JpegLosslessCodec.TransferSyntaxName, offset, reason);
+        new(JpegLosslessCodec.TransferSyntaxUids, JpegLosslessCodec.TransferSyntaxName, offset, reason);
 }

@@ -9,7 +9,7 @@ namespace MriCs.Dicom.Tests.Codecs;
 /// Runs the real peers (dcmtk, gdcm, pydicom through /usr/bin/python3). They are installed by
 /// scripts/test; a missing peer fails the test (it is never skipped).
 /// </summary>
-internal static class Peers
+internal static class CodecPeers
 {
     public const string PyDicomTestFiles = "/usr/lib/python3/dist-packages/pydicom/data/test_files/";
     public const string Dicom3ToolsExample = "/usr/share/doc/dicom3tools/examples/0051.dcm";
@@ -18,6 +18,7 @@ internal static class Peers
     {
         string path = Path.Combine(Path.GetTempPath(), $"mrics-codec-peer-{Environment.ProcessId}.py");
         File.WriteAllText(path, PythonScript);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
         return path;
     });
 
