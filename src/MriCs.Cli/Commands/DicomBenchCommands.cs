@@ -63,7 +63,7 @@ public static class DicomBenchCommands
                 if (full is { } fps) Print(ctx, name, files.Length, "read + decode pixels", fps, bytes, py?.Full, py?.FullError);
                 else ctx.Out.WriteLine($"{name,-20} {files.Length,5} {"read + decode pixels",-22} MriCs: {fullError}");
             }
-            ctx.Out.WriteLine("MB/s counts file bytes; 'read + decode' = read the file, parse, decode every frame to stored values (MriCs: int32 per value; pydicom: dcmread + pixel_array).");
+            ctx.Out.WriteLine("MB/s counts file bytes; best of 5 rounds on both sides; 'read + decode' = read the file, parse, decode every frame to stored values (MriCs: int32 per value; pydicom: dcmread + pixel_array).");
             return 0;
         }
         finally
@@ -82,19 +82,27 @@ public static class DicomBenchCommands
         if (pyError is not null) ctx.Out.WriteLine($"{"",-20} {"",5} {"",-22} pydicom: {pyError}");
     }
 
-    /// <summary>Runs the action over all files repeatedly for about <paramref name="seconds"/> and returns files per second.</summary>
+    /// <summary>Rounds per measurement; the best round counts (the same rule for MriCs and pydicom: shared machines are noisy).</summary>
+    private const int Rounds = 5;
+
+    /// <summary>Runs the action over all files for <see cref="Rounds"/> rounds of about seconds/rounds each; returns the best files per second.</summary>
     private static double Measure(string[] files, int seconds, Action<string> action)
     {
         foreach (var f in files) action(f); // warm-up (JIT, page cache)
-        var sw = Stopwatch.StartNew();
-        long done = 0;
-        do
+        var best = 0.0;
+        for (var r = 0; r < Rounds; r++)
         {
-            foreach (var f in files) action(f);
-            done += files.Length;
+            var sw = Stopwatch.StartNew();
+            long done = 0;
+            do
+            {
+                foreach (var f in files) action(f);
+                done += files.Length;
+            }
+            while (sw.Elapsed.TotalSeconds < (double)seconds / Rounds);
+            best = Math.Max(best, done / sw.Elapsed.TotalSeconds);
         }
-        while (sw.Elapsed.TotalSeconds < seconds);
-        return done / sw.Elapsed.TotalSeconds;
+        return best;
     }
 
     private static void HeaderOnly(string path)
@@ -108,12 +116,12 @@ public static class DicomBenchCommands
     /// <summary>Reads the file into a pooled buffer (no large-object-heap allocation per file), parses it and decodes every frame.</summary>
     private static void ReadAndDecode(string path)
     {
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        var length = checked((int)fs.Length);
+        using var handle = File.OpenHandle(path);
+        var length = checked((int)RandomAccess.GetLength(handle));
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            fs.ReadExactly(buffer, 0, length);
+            if (RandomAccess.Read(handle, buffer.AsSpan(0, length), 0) != length) throw new IOException($"{path}: short read");
             var file = DicomFile.Read(buffer.AsMemory(0, length));
             var px = DicomPixelData.Create(file);
             if (_values is null || _values.Length < px.ValuesPerFrame) _values = new int[px.ValuesPerFrame];
@@ -133,12 +141,15 @@ public static class DicomBenchCommands
         seconds = float(sys.argv[1]); files = sys.argv[2:]
         def measure(fn):
             for f in files: fn(f)
-            t0 = time.perf_counter(); n = 0
-            while True:
-                for f in files: fn(f)
-                n += len(files)
-                if time.perf_counter() - t0 >= seconds: break
-            return n / (time.perf_counter() - t0)
+            best = 0.0
+            for r in range(5):
+                t0 = time.perf_counter(); n = 0
+                while True:
+                    for f in files: fn(f)
+                    n += len(files)
+                    if time.perf_counter() - t0 >= seconds / 5: break
+                best = max(best, n / (time.perf_counter() - t0))
+            return best
         def header(f):
             ds = pydicom.dcmread(f, stop_before_pixels=True)
             assert ds.SOPInstanceUID

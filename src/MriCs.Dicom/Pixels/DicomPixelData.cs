@@ -353,6 +353,25 @@ internal static class StoredValues
         ref var s0 = ref MemoryMarshal.GetReference(src);
         ref var d0 = ref MemoryMarshal.GetReference(dest);
         var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var mask512 = Vector512.Create((uint)((1L << bitsStored) - 1));
+            for (; i <= n - 32; i += 32)
+            {
+                var v = Vector512.LoadUnsafe(ref s0, (nuint)i);
+                var (lo, hi) = Vector512.Widen(v);
+                if (signed)
+                {
+                    Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(lo.AsInt32(), ext), ext).StoreUnsafe(ref d0, (nuint)i);
+                    Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(hi.AsInt32(), ext), ext).StoreUnsafe(ref d0, (nuint)(i + 16));
+                }
+                else
+                {
+                    (lo & mask512).AsInt32().StoreUnsafe(ref d0, (nuint)i);
+                    (hi & mask512).AsInt32().StoreUnsafe(ref d0, (nuint)(i + 16));
+                }
+            }
+        }
         for (; i <= n - 16; i += 16)
         {
             var v = Vector256.LoadUnsafe(ref s0, (nuint)i);
