@@ -41,6 +41,21 @@ public class PeerStoreTests
     }
 
     [Fact]
+    public async Task Odd_length_deflated_data_set_is_padded_for_storescp()
+    {
+        // pydicom's image_dfl.dcm holds a deflated data set of odd length (4303 bytes); dcmtk refuses odd PDV fragments.
+        var file = DicomTestFiles.Sample("image_dfl.dcm");
+        using (var fs = File.OpenRead(file)) Assert.Equal(1, (fs.Length - Part10Header.Read(fs, file).DataSetOffset) % 2);
+        var port = TestEnv.FreePort();
+        var outDir = TestEnv.TempDir();
+        using var scp = PeerProcess.Start("storescp", ["--aetitle", "PEER", "+xa", "--output-directory", outDir, port.ToString()]);
+        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        var results = await DicomFileSender.SendAsync("127.0.0.1", port, new DicomClientOptions { CalledAeTitle = "PEER" }, [file]);
+        Assert.True(results[0].Stored, results[0].Message + "\n" + scp.Output);
+        await DicomTestFiles.AssertSameDataSetAsync(file, Directory.EnumerateFiles(outDir).Single());
+    }
+
+    [Fact]
     public async Task Mrics_scu_reports_refused_contexts_per_file()
     {
         var port = TestEnv.FreePort();

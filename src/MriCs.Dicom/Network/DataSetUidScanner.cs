@@ -13,14 +13,16 @@ public sealed record DataSetUids(string? SopClassUid, string? SopInstanceUid, st
 /// <summary>
 /// Walks the top level of a data set in any uncompressed, deflated or encapsulated transfer syntax
 /// just far enough to read SOP Class/Instance and Study/Series Instance UIDs (groups 0008 and 0020),
-/// skipping sequences of defined or undefined length. Stops before group 0020 is passed, so pixel
-/// data is never read. Every length is checked; errors name the byte offset.
+/// skipping sequences of defined or undefined length. Stops once the four are found or at Pixel Data
+/// (elements out of order are tolerated), so pixel data is never read. Every length is checked;
+/// errors name the byte offset.
 /// </summary>
 public static class DataSetUidScanner
 {
     private const uint TagSopClass = 0x0008_0016, TagSopInstance = 0x0008_0018, TagStudy = 0x0020_000D, TagSeries = 0x0020_000E;
     private const uint ItemTag = 0xFFFE_E000, ItemDelimitation = 0xFFFE_E00D, SequenceDelimitation = 0xFFFE_E0DD;
     private const uint Undefined = 0xFFFF_FFFF;
+    private const uint PixelData = 0x7FE0_0010;
     private const int MaxDepth = 32;
 
     public static DataSetUids Scan(Stream dataSet, string transferSyntaxUid)
@@ -36,7 +38,7 @@ public static class DataSetUidScanner
             string? sopClass = null, sopInstance = null, study = null, series = null;
             while (r.TryReadHeader(explicitVr, out var tag, out var vr, out var length, out var at))
             {
-                if (tag > TagSeries) break;
+                if (tag == PixelData || (sopClass is not null && sopInstance is not null && study is not null && series is not null)) break;
                 if (tag is TagSopClass or TagSopInstance or TagStudy or TagSeries)
                 {
                     if (length > 128) throw new DataSetFormatException($"UID element ({tag >> 16:X4},{tag & 0xFFFF:X4}) at byte {at} declares length {length}");

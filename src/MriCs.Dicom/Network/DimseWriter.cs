@@ -9,7 +9,7 @@ internal static class DimseWriter
         var max = peerMaxPdu == 0 ? ownCap : (ownCap == 0 ? peerMaxPdu : Math.Min(peerMaxPdu, ownCap));
         if (max == 0) max = 1 << 20;
         max = Math.Min(max, 16u << 20);
-        return (int)Math.Max(max, 256) - 6;
+        return ((int)Math.Max(max, 256) - 6) & ~1; // fragments of even length (dcmtk refuses odd ones)
     }
 
     public static async ValueTask SendCommandAsync(PduChannel channel, byte pcId, DimseCommand command, int maxFragment, CancellationToken ct)
@@ -25,14 +25,20 @@ internal static class DimseWriter
         } while (pos < bytes.Length);
     }
 
-    /// <summary>Streams exactly <paramref name="length"/> bytes of <paramref name="source"/> as data set PDVs.</summary>
+    /// <summary>
+    /// Streams <paramref name="length"/> bytes of <paramref name="source"/> as data set PDVs. An odd
+    /// length (a deflated stream without its pad byte, PS3.5 A.5) gets one trailing 0x00 so that
+    /// the data set, like every fragment, has an even length.
+    /// </summary>
     public static async ValueTask SendDataSetAsync(PduChannel channel, byte pcId, Stream source, long length, int maxFragment, CancellationToken ct)
     {
         var remaining = length;
+        var pad = (int)(length & 1);
         do
         {
             var n = (int)Math.Min(maxFragment, remaining);
-            var payload = channel.PDataPayload(n);
+            var last = remaining - n == 0;
+            var payload = channel.PDataPayload(n + (last ? pad : 0));
             var got = 0;
             while (got < n)
             {
@@ -40,8 +46,9 @@ internal static class DimseWriter
                 if (r == 0) throw new EndOfStreamException($"data set source ended {remaining - got} bytes early");
                 got += r;
             }
+            if (last && pad == 1) payload.Span[n] = 0;
             remaining -= n;
-            await channel.SendPDataAsync(pcId, isCommand: false, isLast: remaining == 0, n, ct).ConfigureAwait(false);
+            await channel.SendPDataAsync(pcId, isCommand: false, isLast: last, n + (last ? pad : 0), ct).ConfigureAwait(false);
         } while (remaining > 0);
     }
 }
