@@ -55,6 +55,45 @@ public class PeerStoreTests
         await DicomTestFiles.AssertSameDataSetAsync(file, Directory.EnumerateFiles(outDir).Single());
     }
 
+    /// <summary>Test-only transcoder: dcmtk's dcmconv re-encodes the file (the production one sits on MriCs.Dicom).</summary>
+    private sealed class DcmconvTranscoder : IDataSetTranscoder
+    {
+        public int Calls;
+        public bool CanTranscode(string from, string to) => to == NetworkUids.ImplicitVrLittleEndian && NetworkUids.IsUncompressed(from);
+        public byte[] Transcode(Stream dataSet, string from, string to)
+        {
+            Interlocked.Increment(ref Calls);
+            var dir = TestEnv.TempDir();
+            var input = Path.Combine(dir, "in.dcm");
+            File.WriteAllBytes(input, [.. Part10Header.Encode("1.2.840.10008.5.1.4.1.1.4", "1.2.3", from, null), .. ReadAll(dataSet)]);
+            var output = Path.Combine(dir, "out.dcm");
+            var (exit, log) = PeerProcess.RunAsync("dcmconv", ["+ti", input, output], TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            Assert.True(exit == 0, log);
+            using var fs = File.OpenRead(output);
+            var h = Part10Header.Read(fs, output);
+            return ReadAll(fs);
+        }
+        private static byte[] ReadAll(Stream s) { var ms = new MemoryStream(); s.CopyTo(ms); return ms.ToArray(); }
+    }
+
+    [Fact]
+    public async Task Refused_own_syntax_falls_back_to_implicit_le_through_the_transcoder()
+    {
+        var port = TestEnv.FreePort();
+        var outDir = TestEnv.TempDir();
+        using var scp = PeerProcess.Start("storescp", ["--aetitle", "PEER", "+xi", "+B", "--output-directory", outDir, port.ToString()]);
+        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        var file = DicomTestFiles.Sample("CT_small.dcm");
+        var without = await DicomFileSender.SendAsync("127.0.0.1", port, new DicomClientOptions { CalledAeTitle = "PEER" }, [file]);
+        Assert.Null(without[0].Status);
+        var transcoder = new DcmconvTranscoder();
+        var with = await DicomFileSender.SendAsync("127.0.0.1", port, new DicomClientOptions { CalledAeTitle = "PEER" }, [file], transcoder: transcoder);
+        Assert.True(with[0].Stored, with[0].Message);
+        Assert.Contains("transcoded", with[0].Message);
+        Assert.Equal(1, transcoder.Calls);
+        await DicomTestFiles.AssertSameDataSetAsync(file, Directory.EnumerateFiles(outDir).Single());
+    }
+
     [Fact]
     public async Task Mrics_scu_reports_refused_contexts_per_file()
     {
