@@ -6,7 +6,7 @@ namespace MriCs.Dicom.Network.Tests;
 public class StoreScpTests
 {
     private static (DicomServer Server, string Dir, ListLogger Log) StartStorage(Action<DicomScpOptions>? configure = null,
-        IStoredInstanceSink? sink = null, Func<string, long>? freeSpace = null)
+        IStoredInstanceSink? sink = null, Func<string, long>? freeSpace = null, long maxInstanceBytes = 1L << 32)
     {
         var dir = TestEnv.TempDir();
         var options = TestEnv.FastOptions();
@@ -16,6 +16,7 @@ public class StoreScpTests
         {
             Directory = dir,
             MinFreeBytes = 1024 * 1024,
+            MaxInstanceBytes = maxInstanceBytes,
             FreeSpaceProbe = freeSpace ?? (d => new DriveInfo(d).AvailableFreeSpace),
         }, sink);
         var server = new DicomServer(options, provider, logger: log);
@@ -89,6 +90,34 @@ public class StoreScpTests
         Assert.Single(log.Lines, l => l.Contains("accepted ("));
         Assert.Contains(log.Lines, l => l.Contains("released (120 operations)"));
         Assert.All(files, f => Assert.True(File.Exists(DicomTestFiles.StoredPath(dir, f))));
+    }
+
+    [Fact]
+    public async Task Concurrent_associations_all_store()
+    {
+        var (server, dir, log) = StartStorage();
+        await using var _ = server;
+        var files = await DicomTestFiles.UniqueCopiesAsync([DicomTestFiles.Sample("MR_small.dcm")], TestEnv.TempDir(), copiesEach: 24);
+        var sends = files.Chunk(6).Select(chunk => DicomFileSender.SendAsync("127.0.0.1", server.LocalEndPoint.Port,
+            new DicomClientOptions { CalledAeTitle = "MRICS" }, chunk)).ToList();
+        var results = (await Task.WhenAll(sends)).SelectMany(r => r).ToList();
+        Assert.All(results, r => Assert.Equal(DimseStatus.Success, r.Status));
+        Assert.Equal(24, Directory.EnumerateFiles(dir, "*.dcm", SearchOption.AllDirectories).Count());
+        Assert.Equal(4, log.Lines.Count(l => l.Contains("released (6 operations)")));
+    }
+
+    [Fact]
+    public async Task Instance_above_the_size_limit_is_out_of_resources_and_leaves_nothing()
+    {
+        var (server, dir, _) = StartStorage(maxInstanceBytes: 100_000);
+        await using var _s = server;
+        var big = Path.Combine(TestEnv.TempDir(), "big.dcm");
+        await File.WriteAllBytesAsync(big, DataSetScanTests.SyntheticInstance("1.2.3.4.100.1.7", 300_000));
+        var results = await DicomFileSender.SendAsync("127.0.0.1", server.LocalEndPoint.Port, new DicomClientOptions { CalledAeTitle = "MRICS" },
+            [big, DicomTestFiles.Sample("CT_small.dcm")]);
+        Assert.Equal(DimseStatus.OutOfResources, results[0].Status);
+        Assert.Equal(DimseStatus.Success, results[1].Status); // the association goes on
+        Assert.Single(Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories));
     }
 
     [Fact]
