@@ -66,6 +66,8 @@ public sealed class FileStorageProvider : ICStoreProvider
     private readonly IStoredInstanceSink? _sink;
     private readonly string _root;
     private readonly string _incoming;
+    private long _freeBytes;
+    private long _freeCheckedAt = -1_000_000; // TickCount64 is positive: the first call probes
 
     public FileStorageProvider(FileStorageOptions options, IStoredInstanceSink? sink = null)
     {
@@ -83,16 +85,31 @@ public sealed class FileStorageProvider : ICStoreProvider
     {
         if (_sink is not null && !_sink.CanAccept(request))
             return ValueTask.FromResult(StoreAdmission.Refuse(DimseStatus.OutOfResources, "ingest is not accepting instances now"));
-        long free;
-        try { free = _options.FreeSpaceProbe(_root); }
-        catch (IOException) { free = 0; }
-        if (free < _options.MinFreeBytes)
+        if (FreeBytes() < _options.MinFreeBytes)
             return ValueTask.FromResult(StoreAdmission.Refuse(DimseStatus.OutOfResources, "storage space below the configured minimum"));
         var temp = Path.Combine(_incoming, Guid.NewGuid().ToString("N") + ".part");
-        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+        // Synchronous writes: local disk writes of one PDU are short, and async file I/O on Unix is a thread-pool hop.
+        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
         var header = Part10Header.Encode(request.SopClassUid, request.SopInstanceUid, request.TransferSyntaxUid, request.Association.CallingAe);
         return ValueTask.FromResult(StoreAdmission.Accept(new Incoming(this, request, temp, stream, header)));
     }
+
+    /// <summary>Free bytes, probed at most every 200 ms (statvfs via DriveInfo is not free) and debited by what was written since.</summary>
+    private long FreeBytes()
+    {
+        var now = Environment.TickCount64;
+        if (now - Volatile.Read(ref _freeCheckedAt) > 200)
+        {
+            long free;
+            try { free = _options.FreeSpaceProbe(_root); }
+            catch (IOException) { free = 0; }
+            Volatile.Write(ref _freeBytes, free);
+            Volatile.Write(ref _freeCheckedAt, now);
+        }
+        return Volatile.Read(ref _freeBytes);
+    }
+
+    private void Debit(long bytes) => Interlocked.Add(ref _freeBytes, -bytes);
 
     private sealed class Incoming(FileStorageProvider owner, CStoreRequest request, string temp, FileStream stream, byte[] header) : IIncomingInstance
     {
@@ -100,27 +117,30 @@ public sealed class FileStorageProvider : ICStoreProvider
         private long _dataSetBytes;
         private bool _done;
 
-        public async ValueTask WriteAsync(ReadOnlyMemory<byte> fragment, CancellationToken ct)
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> fragment, CancellationToken ct)
         {
             if (!_headerWritten)
             {
-                await stream.WriteAsync(header, ct).ConfigureAwait(false);
+                stream.Write(header);
                 _headerWritten = true;
             }
             _dataSetBytes += fragment.Length;
             if (_dataSetBytes > owner._options.MaxInstanceBytes)
                 throw new DimseStatusException(DimseStatus.OutOfResources, "instance larger than the configured maximum");
-            await stream.WriteAsync(fragment, ct).ConfigureAwait(false);
+            stream.Write(fragment.Span);
+            owner.Debit(fragment.Length);
+            return ValueTask.CompletedTask;
         }
 
         public async ValueTask<DimseResult> CompleteAsync(CancellationToken ct)
         {
-            if (!_headerWritten) await stream.WriteAsync(header, ct).ConfigureAwait(false);
+            if (!_headerWritten) stream.Write(header);
             DataSetUids uids;
             try
             {
                 stream.Seek(header.Length, SeekOrigin.Begin);
-                uids = DataSetUidScanner.Scan(stream, request.TransferSyntaxUid);
+                // Buffered: the scanner reads element headers a few bytes at a time. (Not disposed: it would close the file.)
+                uids = DataSetUidScanner.Scan(new BufferedStream(stream, 16 * 1024), request.TransferSyntaxUid);
             }
             catch (DataSetFormatException ex)
             {
