@@ -121,6 +121,27 @@ public class StoreScpTests
     }
 
     [Fact]
+    public async Task Store_of_a_non_storage_sop_class_is_refused_0122_and_the_data_set_is_skipped()
+    {
+        var (server, dir, _) = StartStorage();
+        await using var _s = server;
+        await using var a = await DicomClientAssociation.OpenAsync("127.0.0.1", server.LocalEndPoint.Port, new DicomClientOptions { CalledAeTitle = "MRICS" },
+            [new PresentationContextProposal(1, "1.2.840.10008.5.1.4.1.1.4", [NetworkUids.ExplicitVrLittleEndian])]);
+        var pc = a.FindContext("1.2.840.10008.5.1.4.1.1.4", NetworkUids.ExplicitVrLittleEndian)!;
+        using var junk = new MemoryStream(new byte[10_000]);
+        var refused = await a.StoreAsync(pc.Id, "1.2.840.10008.5.1.4.31", "1.2.3.4.5", junk, junk.Length);
+        Assert.Equal(DimseStatus.SopClassNotSupported, refused.Status);
+        // The association is still usable.
+        var path = DicomTestFiles.Sample("MR_small.dcm");
+        using var fs = File.OpenRead(path);
+        var h = Part10Header.Read(fs, path);
+        var ok = await a.StoreAsync(pc.Id, h.SopClassUid, h.SopInstanceUid, fs, fs.Length - h.DataSetOffset);
+        Assert.Equal(DimseStatus.Success, ok.Status);
+        await a.ReleaseAsync();
+        Assert.Single(Directory.EnumerateFiles(dir, "*.dcm", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task Same_instance_twice_is_idempotent()
     {
         var (server, dir, _) = StartStorage();
