@@ -68,7 +68,7 @@ public class EchoTests
         var port = TestEnv.FreePort();
         var dir = TestEnv.TempDir();
         using var scp = PeerProcess.Start("storescp", ["--aetitle", "PEER", "--output-directory", dir, port.ToString()]);
-        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10), scp);
         await using var a = await DicomClientAssociation.OpenAsync("127.0.0.1", port,
             new DicomClientOptions { CalledAeTitle = "PEER" }, TestEnv.EchoContexts);
         Assert.Equal(DimseStatus.Success, (await a.EchoAsync()).Status);

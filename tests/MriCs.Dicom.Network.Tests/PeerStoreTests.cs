@@ -22,7 +22,7 @@ public class PeerStoreTests
         var port = TestEnv.FreePort();
         var outDir = TestEnv.TempDir();
         using var scp = PeerProcess.Start("storescp", ["--aetitle", "PEER", "+xa", "--output-directory", outDir, port.ToString()]);
-        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10), scp);
         var files = await DicomTestFiles.UniqueCopiesAsync(
             DicomTestFiles.Uncompressed.Append("MR_small_RLE.dcm").Append("image_dfl.dcm").Append("MR_small_jp2klossless.dcm").Select(DicomTestFiles.Sample),
             TestEnv.TempDir());
@@ -49,7 +49,7 @@ public class PeerStoreTests
         var port = TestEnv.FreePort();
         var outDir = TestEnv.TempDir();
         using var scp = PeerProcess.Start("storescp", ["--aetitle", "PEER", "+xa", "--output-directory", outDir, port.ToString()]);
-        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10), scp);
         var results = await DicomFileSender.SendAsync("127.0.0.1", port, new DicomClientOptions { CalledAeTitle = "PEER" }, [file]);
         Assert.True(results[0].Stored, results[0].Message + "\n" + scp.Output);
         await DicomTestFiles.AssertSameDataSetAsync(file, Directory.EnumerateFiles(outDir).Single());
@@ -82,7 +82,7 @@ public class PeerStoreTests
         var port = TestEnv.FreePort();
         var outDir = TestEnv.TempDir();
         using var scp = PeerProcess.Start("storescp", ["--aetitle", "PEER", "+xi", "+B", "--output-directory", outDir, port.ToString()]);
-        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10), scp);
         var file = DicomTestFiles.Sample("CT_small.dcm");
         var without = await DicomFileSender.SendAsync("127.0.0.1", port, new DicomClientOptions { CalledAeTitle = "PEER" }, [file]);
         Assert.Null(without[0].Status);
@@ -100,7 +100,7 @@ public class PeerStoreTests
         var port = TestEnv.FreePort();
         // storescp accepting only uncompressed syntaxes (its default): an RLE file has no accepted context.
         using var scp = PeerProcess.Start("storescp", ["--aetitle", "PEER", "--output-directory", TestEnv.TempDir(), port.ToString()]);
-        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10), scp);
         var results = await DicomFileSender.SendAsync("127.0.0.1", port, new DicomClientOptions { CalledAeTitle = "PEER" },
             [DicomTestFiles.Sample("MR_small_RLE.dcm"), DicomTestFiles.Sample("CT_small.dcm")]);
         Assert.Null(results[0].Status);
@@ -228,7 +228,7 @@ public class PeerStoreTests
         var port = TestEnv.FreePort();
         var outDir = TestEnv.TempDir();
         using var scp = PeerProcess.Start("node", [PeerScript, "scp", port.ToString(), "DCMJS", outDir]);
-        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(20));
+        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(20), scp);
         await using (var a = await DicomClientAssociation.OpenAsync("127.0.0.1", port, new DicomClientOptions { CalledAeTitle = "DCMJS" }, TestEnv.EchoContexts))
         {
             Assert.Equal(DimseStatus.Success, (await a.EchoAsync()).Status);

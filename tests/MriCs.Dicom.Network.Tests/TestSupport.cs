@@ -95,11 +95,13 @@ public static class TestEnv
     }
 
     /// <summary>Waits until a TCP port accepts connections.</summary>
-    public static async Task WaitForPortAsync(int port, TimeSpan timeout)
+    public static async Task WaitForPortAsync(int port, TimeSpan timeout, PeerProcess? owner = null)
     {
         var until = DateTime.UtcNow + timeout;
         while (true)
         {
+            if (owner is { HasExited: true })
+                throw new InvalidOperationException($"the peer exited before listening on port {port}:\n{owner.Output}");
             try
             {
                 using var c = new TcpClient();
