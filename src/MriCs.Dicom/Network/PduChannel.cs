@@ -21,6 +21,9 @@ public sealed class PduChannel : IAsyncDisposable
     private byte[] _receive = new byte[16 * 1024];
     private byte[] _send = new byte[16 * 1024];
     private long _bytesRead;
+    // One timer source per caller token, re-armed for every read or write (CancelAfter) instead of
+    // a new linked source per call; once one fires the association is over anyway.
+    private readonly Dictionary<CancellationToken, CancellationTokenSource> _timers = [];
 
     public PduChannel(Stream stream, TimeSpan stallTimeout)
     {
@@ -59,12 +62,13 @@ public sealed class PduChannel : IAsyncDisposable
     /// <summary>Writes raw bytes (tests use it to send malformed PDUs).</summary>
     public async ValueTask WriteRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var cts = Timer(ct);
         cts.CancelAfter(StallTimeout);
         try
         {
             await _stream.WriteAsync(bytes, cts.Token).ConfigureAwait(false);
             await _stream.FlushAsync(cts.Token).ConfigureAwait(false);
+            cts.CancelAfter(Timeout.Infinite);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -108,12 +112,13 @@ public sealed class PduChannel : IAsyncDisposable
 
     private async ValueTask<int> ReadSomeAsync(Memory<byte> buffer, int offset, TimeSpan timeout, string what, CancellationToken ct, bool allowCleanEof)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var cts = Timer(ct);
         cts.CancelAfter(timeout);
         int n;
         try
         {
             n = await _stream.ReadAsync(buffer[offset..], cts.Token).ConfigureAwait(false);
+            cts.CancelAfter(Timeout.Infinite);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -129,5 +134,23 @@ public sealed class PduChannel : IAsyncDisposable
         return n;
     }
 
-    public ValueTask DisposeAsync() => _stream.DisposeAsync();
+    private CancellationTokenSource Timer(CancellationToken ct)
+    {
+        lock (_timers)
+        {
+            if (!_timers.TryGetValue(ct, out var cts))
+                _timers[ct] = cts = ct.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(ct) : new CancellationTokenSource();
+            return cts;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        lock (_timers)
+        {
+            foreach (var cts in _timers.Values) cts.Dispose();
+            _timers.Clear();
+        }
+    }
 }
