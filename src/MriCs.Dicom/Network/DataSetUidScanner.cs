@@ -70,6 +70,8 @@ public static class DataSetUidScanner
     {
         private readonly byte[] _buf = new byte[8];
         private readonly byte[] _skip = new byte[16 * 1024];
+        // Asked once: Length on a FileStream is an fstat per call.
+        private readonly long _remainingAtStart = stream.CanSeek ? stream.Length - stream.Position : -1;
         private long _pos;
 
         public bool TryReadHeader(bool explicitVr, out uint tag, out string? vr, out uint length, out long at)
@@ -144,9 +146,10 @@ public static class DataSetUidScanner
         private void Skip(uint length, long at)
         {
             long left = length;
-            if (stream.CanSeek)
+            // Small values are read through (buffered: a copy); only large ones are seeked over.
+            if (_remainingAtStart >= 0 && left > _skip.Length)
             {
-                if (stream.Position + left > stream.Length)
+                if (_pos + left > _remainingAtStart)
                     throw new DataSetFormatException($"element at byte {at} declares length {length}, beyond the end of the data set");
                 stream.Seek(left, SeekOrigin.Current);
                 _pos += left;
