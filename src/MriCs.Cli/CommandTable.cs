@@ -14,5 +14,6 @@ public static class CommandTable
         .. EvaluateCommands.All,
         .. BenchCommands.All,
         .. DicomBenchCommands.All,
+        .. NetworkBenchCommands.All,
     ];
 }
