@@ -95,6 +95,28 @@ public class PeerStoreTests
     }
 
     [Fact]
+    public async Task Core_transcoder_sends_explicit_and_big_endian_files_to_an_implicit_only_peer()
+    {
+        var port = TestEnv.FreePort();
+        var outDir = TestEnv.TempDir();
+        using var scp = PeerProcess.Start("storescp", ["--aetitle", "PEER", "+xi", "+B", "--output-directory", outDir, port.ToString()]);
+        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        var files = await DicomTestFiles.UniqueCopiesAsync(
+            new[] { "CT_small.dcm", "MR_small_bigendian.dcm", "test-SR.dcm", "image_dfl.dcm", "MR_small_implicit.dcm" }.Select(DicomTestFiles.Sample), TestEnv.TempDir());
+        var results = await DicomFileSender.SendAsync("127.0.0.1", port, new DicomClientOptions { CalledAeTitle = "PEER" }, files,
+            transcoder: DicomCoreTranscoder.Instance);
+        Assert.All(results, r => Assert.True(r.Stored, $"{r.Path}: {r.Message}"));
+        Assert.Equal(4, results.Count(r => r.Message.Contains("transcoded")));
+        var received = Directory.EnumerateFiles(outDir).ToDictionary(f => ReadSopInstance(f));
+        foreach (var f in files)
+        {
+            using (var fs = File.OpenRead(received[ReadSopInstance(f)]))
+                Assert.Equal(NetworkUids.ImplicitVrLittleEndian, Part10Header.Read(fs, f).TransferSyntaxUid);
+            await DicomTestFiles.AssertSameDataSetAsync(f, received[ReadSopInstance(f)], ignoreSequenceLengthEncoding: true);
+        }
+    }
+
+    [Fact]
     public async Task Mrics_scu_reports_refused_contexts_per_file()
     {
         var port = TestEnv.FreePort();

@@ -70,7 +70,7 @@ public static class DicomNetworkCommands
         catch (FileNotFoundException ex) { throw new CliUsageException(ex.Message); }
         var sw = Stopwatch.StartNew();
         var results = Run(() => DicomFileSender.SendAsync(host, port, options, files,
-            r => ctx.Out.WriteLine($"{(r.Stored ? "stored" : "FAILED"),-7} {r.Path}: {r.Message}")));
+            r => ctx.Out.WriteLine($"{(r.Stored ? "stored" : "FAILED"),-7} {r.Path}: {r.Message}"), transcoder: DicomCoreTranscoder.Instance));
         var stored = results.Count(r => r.Stored);
         var bytes = results.Where(r => r.Stored).Sum(r => new FileInfo(r.Path).Length);
         ctx.Out.WriteLine($"{stored}/{results.Count} stored to {options.CalledAeTitle}@{host}:{port} in {sw.Elapsed.TotalSeconds:0.00} s ({bytes / 1048576.0:0.0} MB)");
