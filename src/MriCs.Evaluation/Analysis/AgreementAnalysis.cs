@@ -1,0 +1,327 @@
+using MriCs.Evaluation.Input;
+using MriCs.Evaluation.Statistics;
+
+namespace MriCs.Evaluation.Analysis;
+
+/// <summary>
+/// The study's consistency analysis: every model against every rater and the raters' consensus,
+/// raters against each other, per unit (image, patient), overall and per level and site, with
+/// asymptotic and patient-bootstrap intervals, plus paired comparisons. Pure: no I/O.
+/// </summary>
+public static class AgreementAnalysis
+{
+    public static AgreementReport Run(
+        InputTable<PredictionRow> predictions,
+        InputTable<ReferenceRow> references,
+        AgreementOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(references);
+        options ??= new AgreementOptions();
+        options.Validate();
+
+        var sites = ResolveSites(predictions, references);
+        var models = predictions.Rows.Select(r => r.Model).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var raters = references.Rows.Select(r => r.Rater).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        CheckNames(predictions, references, raters);
+
+        var grades = new Dictionary<string, Dictionary<ItemKey, int>>(StringComparer.Ordinal);
+        foreach (var r in predictions.Rows) Source(grades, r.Model)[new ItemKey(r.PatientId, r.Level)] = r.Grade;
+        foreach (var r in references.Rows) Source(grades, r.Rater)[new ItemKey(r.PatientId, r.Level)] = r.Grade;
+
+        var imagesWithoutConsensus = 0;
+        if (raters.Count >= 2)
+            grades[AgreementReport.Consensus] = BuildConsensus(references, out imagesWithoutConsensus);
+
+        var coverage = CheckCoverage(predictions, references, models, options, imagesWithoutConsensus, sites.Count);
+
+        var primaryModel = options.PrimaryModel ?? models.FirstOrDefault(m => m.Equals("ensemble", StringComparison.OrdinalIgnoreCase)) ?? models[0];
+        if (!models.Contains(primaryModel, StringComparer.Ordinal))
+            throw new ArgumentException($"primary model '{primaryModel}' is not among the models: {string.Join(", ", models)}");
+        var primaryTarget = options.PrimaryTarget ?? (raters.Count >= 2 ? AgreementReport.Consensus : raters[0]);
+        if (!grades.ContainsKey(primaryTarget) || models.Contains(primaryTarget, StringComparer.Ordinal))
+            throw new ArgumentException($"primary target '{primaryTarget}' is not a rater{(raters.Count >= 2 ? " or the consensus" : "")}");
+
+        var pairs = new List<(ComparisonKind Kind, string A, string B)>();
+        foreach (var m in models)
+        {
+            foreach (var r in raters) pairs.Add((ComparisonKind.ModelVsRater, m, r));
+            if (raters.Count >= 2) pairs.Add((ComparisonKind.ModelVsConsensus, m, AgreementReport.Consensus));
+        }
+        for (var i = 0; i < raters.Count; i++)
+            for (var j = i + 1; j < raters.Count; j++)
+                pairs.Add((ComparisonKind.RaterVsRater, raters[i], raters[j]));
+
+        var siteNames = sites.Values.OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var cells = new List<AgreementCell>();
+        foreach (var unit in options.Units.Distinct())
+            foreach (var (kind, a, b) in pairs)
+            {
+                var items = Align(grades, sites, unit, [a, b]);
+                cells.Add(Cell(unit, kind, a, b, Stratum.All, items, options));
+                if (unit == AnalysisUnit.Image)
+                    foreach (var level in DiscLevels.All)
+                        cells.Add(Cell(unit, kind, a, b, new Stratum(level, null), items.Where(x => x.Level == level).ToList(), options));
+                foreach (var site in siteNames)
+                    cells.Add(Cell(unit, kind, a, b, new Stratum(null, site), items.Where(x => x.Site == site).ToList(), options));
+            }
+
+        var comparisons = new List<KappaComparison>();
+        if (options.Comparisons)
+            foreach (var unit in options.Units.Distinct())
+            {
+                for (var i = 0; i < models.Count; i++)
+                    for (var j = i + 1; j < models.Count; j++)
+                        comparisons.Add(Compare(grades, sites, unit, options,
+                            $"{models[i]} vs {models[j]}, both against {primaryTarget}",
+                            models[i], primaryTarget, models[j], primaryTarget));
+                if (raters.Count >= 2)
+                    foreach (var m in models)
+                        foreach (var r in raters)
+                            foreach (var s in raters.Where(s => s != r))
+                                comparisons.Add(Compare(grades, sites, unit, options,
+                                    $"{m} against {r} compared with {s} against {r}", m, r, s, r));
+            }
+
+        var notes = new List<string>
+        {
+            "kappa CI (asymptotic): kappa ± 1.96·ASE, the non-null standard error of Fleiss, Cohen & Everitt (1969) as SPSS reports it, clipped to [-1, 1].",
+            $"kappa CI (bootstrap): percentile interval of {options.BootstrapReplicates} cluster-bootstrap replicates resampling patients (seed {options.Seed}); replicates where kappa is undefined are dropped and counted.",
+            "Image unit: the asymptotic SE treats the images of one patient as independent, which they are not; the bootstrap interval, which resamples whole patients, is the one to read.",
+            "Patient unit: a patient's grade is the highest grade over the disc levels graded by both sides.",
+            "Binary: grade 0 against grades 1 and 2 (surgery not recommended vs considered). Rows of a matrix are the first-named side (the model), columns the reference.",
+        };
+        if (raters.Count >= 2)
+            notes.Add("Consensus: the grade given by a strict majority of the raters who graded the image (at least 2); images without one are left out of consensus cells.");
+
+        return new AgreementReport(options, predictions.File, references.File, models, raters, siteNames,
+            primaryModel, primaryTarget, cells, comparisons, coverage, notes);
+    }
+
+    private readonly record struct ItemKey(string PatientId, DiscLevel Level);
+
+    /// <summary>Grades of several sources for one item (image, or patient when Level is null).</summary>
+    private sealed record Item(string PatientId, DiscLevel? Level, string? Site, int[] Grades);
+
+    private static Dictionary<ItemKey, int> Source(Dictionary<string, Dictionary<ItemKey, int>> all, string name)
+    {
+        if (!all.TryGetValue(name, out var d)) all[name] = d = new Dictionary<ItemKey, int>();
+        return d;
+    }
+
+    private static Dictionary<string, string?> ResolveSites(InputTable<PredictionRow> predictions, InputTable<ReferenceRow> references)
+    {
+        var fromPredictions = new Dictionary<string, (string? Site, int Line)>(StringComparer.Ordinal);
+        foreach (var r in predictions.Rows) fromPredictions.TryAdd(r.PatientId, (r.Site, r.Line));
+        var sites = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var r in references.Rows)
+        {
+            if (sites.ContainsKey(r.PatientId)) continue;
+            if (fromPredictions.TryGetValue(r.PatientId, out var p) && p.Site is not null && r.Site is not null
+                && !string.Equals(p.Site, r.Site, StringComparison.Ordinal))
+                throw new EvaluationInputException(references.File, r.Line,
+                    $"site differs from the site given for the same patient_id in {predictions.File} line {p.Line}");
+            sites[r.PatientId] = r.Site ?? (fromPredictions.TryGetValue(r.PatientId, out var q) ? q.Site : null);
+        }
+        foreach (var (patient, p) in fromPredictions) sites.TryAdd(patient, p.Site);
+        return sites;
+    }
+
+    private static void CheckNames(InputTable<PredictionRow> predictions, InputTable<ReferenceRow> references, List<string> raters)
+    {
+        var raterSet = raters.ToHashSet(StringComparer.Ordinal);
+        foreach (var r in predictions.Rows)
+        {
+            if (raterSet.Contains(r.Model))
+                throw new EvaluationInputException(predictions.File, r.Line, $"model name '{r.Model}' is also a rater name in {references.File}");
+            if (raters.Count >= 2 && r.Model == AgreementReport.Consensus)
+                throw new EvaluationInputException(predictions.File, r.Line, $"model name '{AgreementReport.Consensus}' is reserved");
+        }
+        if (raters.Count >= 2)
+            foreach (var r in references.Rows.Where(r => r.Rater == AgreementReport.Consensus).Take(1))
+                throw new EvaluationInputException(references.File, r.Line,
+                    $"rater name '{AgreementReport.Consensus}' is reserved when there are several raters");
+    }
+
+    private static Dictionary<ItemKey, int> BuildConsensus(InputTable<ReferenceRow> references, out int withoutConsensus)
+    {
+        var votes = new Dictionary<ItemKey, int[]>();
+        foreach (var r in references.Rows)
+        {
+            var key = new ItemKey(r.PatientId, r.Level);
+            if (!votes.TryGetValue(key, out var v)) votes[key] = v = new int[3];
+            v[r.Grade]++;
+        }
+        var consensus = new Dictionary<ItemKey, int>();
+        withoutConsensus = 0;
+        foreach (var (key, v) in votes)
+        {
+            var total = v[0] + v[1] + v[2];
+            var winner = Array.FindIndex(v, c => 2 * c > total);
+            if (total >= 2 && winner >= 0) consensus[key] = winner;
+            else withoutConsensus++;
+        }
+        return consensus;
+    }
+
+    private static Coverage CheckCoverage(InputTable<PredictionRow> predictions, InputTable<ReferenceRow> references,
+        List<string> models, AgreementOptions options, int withoutConsensus, int patients)
+    {
+        var referenceKeys = new Dictionary<ItemKey, ReferenceRow>();
+        foreach (var r in references.Rows) referenceKeys.TryAdd(new ItemKey(r.PatientId, r.Level), r);
+        var predicted = predictions.Rows.Select(r => (r.Model, new ItemKey(r.PatientId, r.Level))).ToHashSet();
+
+        var listed = new List<UnmatchedKey>();
+        var noReference = 0;
+        foreach (var p in predictions.Rows)
+        {
+            if (referenceKeys.ContainsKey(new ItemKey(p.PatientId, p.Level))) continue;
+            if (options.RequireComplete)
+                throw new EvaluationInputException(predictions.File, p.Line, $"prediction without a reference grade in {references.File}");
+            noReference++;
+            if (listed.Count < options.MaxListedUnmatched)
+                listed.Add(new UnmatchedKey(predictions.File, p.Line, p.PatientId, p.Level.Label(), p.Model));
+        }
+        var noPrediction = 0;
+        foreach (var (key, r) in referenceKeys.OrderBy(k => k.Value.Line))
+            foreach (var m in models)
+            {
+                if (predicted.Contains((m, key))) continue;
+                if (options.RequireComplete)
+                    throw new EvaluationInputException(references.File, r.Line, $"reference grade without a prediction by model '{m}' in {predictions.File}");
+                noPrediction++;
+                if (listed.Count < options.MaxListedUnmatched)
+                    listed.Add(new UnmatchedKey(references.File, r.Line, r.PatientId, r.Level.Label(), m));
+            }
+        return new Coverage(predictions.Rows.Count, references.Rows.Count, patients, noReference, noPrediction, withoutConsensus, listed);
+    }
+
+    /// <summary>Items graded by every named source, at the unit; patient grades are the maximum over those items.
+    /// Sorted by patient id (ordinal) and level, so clusters come in a fixed order.</summary>
+    private static List<Item> Align(Dictionary<string, Dictionary<ItemKey, int>> grades, Dictionary<string, string?> sites,
+        AnalysisUnit unit, string[] sources)
+    {
+        var maps = sources.Select(s => grades.TryGetValue(s, out var d) ? d : []).ToArray();
+        var images = new List<Item>();
+        foreach (var (key, g0) in maps[0])
+        {
+            var g = new int[sources.Length];
+            g[0] = g0;
+            var all = true;
+            for (var s = 1; s < maps.Length && all; s++)
+                all = maps[s].TryGetValue(key, out g[s]);
+            if (all) images.Add(new Item(key.PatientId, key.Level, sites.GetValueOrDefault(key.PatientId), g));
+        }
+        images.Sort((x, y) =>
+        {
+            var c = string.CompareOrdinal(x.PatientId, y.PatientId);
+            return c != 0 ? c : x.Level!.Value.CompareTo(y.Level!.Value);
+        });
+        if (unit == AnalysisUnit.Image) return images;
+        return images.GroupBy(i => i.PatientId, StringComparer.Ordinal)
+            .Select(g => new Item(g.Key, null, g.First().Site,
+                Enumerable.Range(0, sources.Length).Select(s => g.Max(i => i.Grades[s])).ToArray()))
+            .ToList();
+    }
+
+    private static List<long[]> Clusters(List<Item> items, int first, int second)
+    {
+        var clusters = new List<long[]>();
+        string? current = null;
+        long[]? table = null;
+        foreach (var i in items)
+        {
+            if (table is null || !string.Equals(i.PatientId, current, StringComparison.Ordinal))
+            {
+                table = new long[9];
+                clusters.Add(table);
+                current = i.PatientId;
+            }
+            table[i.Grades[first] * 3 + i.Grades[second]]++;
+        }
+        return clusters;
+    }
+
+    private static AgreementCell Cell(AnalysisUnit unit, ComparisonKind kind, string a, string b, Stratum stratum,
+        List<Item> items, AgreementOptions options)
+    {
+        var m3 = ConfusionMatrix.FromPairs(3, items.Select(i => (i.Grades[0], i.Grades[1])));
+        var m2 = m3.ToBinary();
+        var clusters = Clusters(items, 0, 1);
+        var reps = options.BootstrapReplicates > 0
+            ? ClusterBootstrap.Replicates(clusters, options.BootstrapReplicates, options.Seed)
+            : null;
+        KappaResult Result(ConfusionMatrix m, KappaWeighting w, ClusterBootstrap.Statistic s) =>
+            new(CohenKappa.Compute(m, w),
+                reps is null ? null : ClusterBootstrap.Percentile(reps[(int)s], options.BootstrapReplicates, options.Seed, options.ConfidenceLevel));
+
+        return new AgreementCell(unit, kind, a, b, stratum, m3.Total, clusters.Count, m3, m2,
+            Result(m3, KappaWeighting.Unweighted, ClusterBootstrap.Statistic.ThreeClass),
+            Result(m3, KappaWeighting.Linear, ClusterBootstrap.Statistic.Linear),
+            Result(m3, KappaWeighting.Quadratic, ClusterBootstrap.Statistic.Quadratic),
+            Result(m2, KappaWeighting.Unweighted, ClusterBootstrap.Statistic.Binary),
+            ClassMetrics.Of(m3), ClassMetrics.Of(m2));
+    }
+
+    private static KappaComparison Compare(Dictionary<string, Dictionary<ItemKey, int>> grades, Dictionary<string, string?> sites,
+        AnalysisUnit unit, AgreementOptions options, string description, string a1, string b1, string a2, string b2)
+    {
+        // Sources: distinct names in order; each pair indexes into them.
+        var names = new List<string>();
+        int Index(string n) { var i = names.IndexOf(n); if (i < 0) { names.Add(n); i = names.Count - 1; } return i; }
+        int ia1 = Index(a1), ib1 = Index(b1), ia2 = Index(a2), ib2 = Index(b2);
+        var items = Align(grades, sites, unit, [.. names]);
+        var first = ConfusionMatrix.FromPairs(3, items.Select(i => (i.Grades[ia1], i.Grades[ib1])));
+        var second = ConfusionMatrix.FromPairs(3, items.Select(i => (i.Grades[ia2], i.Grades[ib2])));
+        var k1 = CohenKappa.Compute(first).Kappa;
+        var k2 = CohenKappa.Compute(second).Kappa;
+        var b1k = CohenKappa.Compute(first.ToBinary()).Kappa;
+        var b2k = CohenKappa.Compute(second.ToBinary()).Kappa;
+
+        BootstrapInterval? d3 = null, d2 = null;
+        var c1 = Clusters(items, ia1, ib1);
+        var c2 = Clusters(items, ia2, ib2);
+        if (options.BootstrapReplicates > 0 && c1.Count > 0)
+        {
+            var diff3 = new double?[options.BootstrapReplicates];
+            var diff2 = new double?[options.BootstrapReplicates];
+            PairedReplicates(c1, c2, options.BootstrapReplicates, options.Seed, diff3, diff2);
+            d3 = ClusterBootstrap.Percentile(diff3, options.BootstrapReplicates, options.Seed, options.ConfidenceLevel);
+            d2 = ClusterBootstrap.Percentile(diff2, options.BootstrapReplicates, options.Seed, options.ConfidenceLevel);
+        }
+        return new KappaComparison(unit, description, a1, b1, a2, b2, first.Total, c1.Count, k1, k2, d3, b1k, b2k, d2);
+    }
+
+    private static void PairedReplicates(List<long[]> c1, List<long[]> c2, int replicates, ulong seed, double?[] diff3, double?[] diff2)
+    {
+        var rng = new Xoshiro256(seed);
+        var w3 = KappaWeights.Agreement(3, KappaWeighting.Unweighted);
+        var w2 = KappaWeights.Agreement(2, KappaWeighting.Unweighted);
+        Span<long> s1 = stackalloc long[9];
+        Span<long> s2 = stackalloc long[9];
+        Span<long> b1 = stackalloc long[4];
+        Span<long> b2 = stackalloc long[4];
+        for (var r = 0; r < replicates; r++)
+        {
+            s1.Clear();
+            s2.Clear();
+            for (var i = 0; i < c1.Count; i++)
+            {
+                var pick = rng.NextInt(c1.Count);
+                for (var j = 0; j < 9; j++) { s1[j] += c1[pick][j]; s2[j] += c2[pick][j]; }
+            }
+            diff3[r] = CohenKappa.KappaOnly(s1, 3, w3) - CohenKappa.KappaOnly(s2, 3, w3);
+            ToBinary(s1, b1);
+            ToBinary(s2, b2);
+            diff2[r] = CohenKappa.KappaOnly(b1, 2, w2) - CohenKappa.KappaOnly(b2, 2, w2);
+        }
+    }
+
+    private static void ToBinary(ReadOnlySpan<long> m3, Span<long> m2)
+    {
+        m2[0] = m3[0];
+        m2[1] = m3[1] + m3[2];
+        m2[2] = m3[3] + m3[6];
+        m2[3] = m3[4] + m3[5] + m3[7] + m3[8];
+    }
+}
