@@ -17,13 +17,13 @@ public static class Svg
     {
         const int cell = 64, left = 96, top = 56;
         var k = m.Classes;
-        var width = left + k * cell + 16;
+        var width = Math.Max(left + k * cell + 16, 300);
         var height = top + k * cell + 40;
         var sb = new StringBuilder();
         sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"{E(title)}\">");
-        sb.Append($"<text x=\"{left}\" y=\"16\" font-weight=\"bold\">{E(title)}</text>");
+        sb.Append($"<text x=\"8\" y=\"16\" font-weight=\"bold\">{E(title)}</text>");
         sb.Append($"<text x=\"{left + k * cell / 2}\" y=\"34\" text-anchor=\"middle\">{E(columnLabel)} →</text>");
-        sb.Append($"<text x=\"14\" y=\"{top + k * cell / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {top + k * cell / 2})\">{E(rowLabel)} →</text>");
+        sb.Append($"<text x=\"{left - 30}\" y=\"{top + k * cell / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 {left - 30} {top + k * cell / 2})\">{E(rowLabel)} →</text>");
         for (var j = 0; j < k; j++)
             sb.Append($"<text x=\"{left + j * cell + cell / 2}\" y=\"{top - 6}\" text-anchor=\"middle\">{Fmt.Grade(j, k)}</text>");
         for (var i = 0; i < k; i++)
@@ -41,7 +41,7 @@ public static class Svg
                 sb.Append($"<text x=\"{left + j * cell + cell / 2}\" y=\"{top + i * cell + cell / 2 + 16}\" text-anchor=\"middle\" fill=\"{ink}\" font-size=\"10\">{(colTotal > 0 ? (100 * share).ToString("0", Fmt.C) + " %" : "")}</text>");
             }
         }
-        sb.Append($"<text x=\"{left}\" y=\"{height - 10}\" font-size=\"10\">n = {m.Total}; shade: share of the reference column</text>");
+        sb.Append($"<text x=\"8\" y=\"{height - 10}\" font-size=\"10\">n = {m.Total}; shade and % = share of the reference column</text>");
         sb.Append("</svg>");
         return sb.ToString();
     }
