@@ -215,6 +215,36 @@ public class AgreementAnalysisTests
         Assert.Null(one.Binary.Bootstrap);
     }
 
+    [Fact]
+    public void Pipeline_results_with_patient_rows_and_ungraded_images_are_understood()
+    {
+        // The columns the cluster's results.csv has: ungraded levels have an empty grade and a reason,
+        // the ensemble's patient recommendation is a level "patient" row.
+        var pred = "patient_id,study_uid,level,model,grade,p0,p1,p2,sop_instance_uid,reason\n" +
+                   "A,1.2.3,C3/4,dl-v1,2,0.1,0.2,0.7,1.2.3.1,\n" +
+                   "A,1.2.3,C3/4,ensemble,2,0.1,0.2,0.7,1.2.3.1,\n" +
+                   "A,1.2.3,C4/5,dl-v1,,,,,1.2.3.2,no ROI detected\n" +
+                   "A,1.2.3,C4/5,ensemble,,,,,1.2.3.2,no ROI detected\n" +
+                   "A,1.2.3,patient,ensemble,1,,,,,review: rests on 1 of 2 levels\n" +
+                   "B,1.2.4,C3/4,dl-v1,0,0.9,0.05,0.05,1.2.4.1,\n" +
+                   "B,1.2.4,C3/4,ensemble,0,0.9,0.05,0.05,1.2.4.1,\n" +
+                   "B,1.2.4,C4/5,dl-v1,1,0.2,0.6,0.2,1.2.4.2,\n" +
+                   "B,1.2.4,C4/5,ensemble,1,0.2,0.6,0.2,1.2.4.2,\n" +
+                   "B,1.2.4,patient,ensemble,1,,,,,\n";
+        var refs = "patient_id,level,grade\nA,C3/4,2\nA,C4/5,2\nB,C3/4,0\nB,C4/5,0\n";
+        var report = AgreementAnalysis.Run(P(pred), R(refs), Fast);
+        Assert.Equal(["dl-v1", "ensemble"], report.Models);
+        Assert.Equal(2, report.Coverage.PredictionsUngraded);
+        Assert.Contains(report.Coverage.Listed, u => u.Line == 4 && u.Problem == "no grade: no ROI detected");
+        Assert.Equal(3, report.Overall(AnalysisUnit.Image)!.N);
+        // Patient unit: the explicit recommendation (A: 1, B: 1) for the ensemble, not the max of its levels (A: 2).
+        var patient = report.Overall(AnalysisUnit.Patient)!;
+        Assert.Equal(new long[] { 0, 0, 0, 1, 0, 1, 0, 0, 0 }, patient.ThreeClassMatrix.ToArray());
+        // dl-v1 has no patient rows: the max over the levels it graded (A: 2, B: 1).
+        var v1 = report.Find(AnalysisUnit.Patient, "dl-v1", "reference")!;
+        Assert.Equal(new long[] { 0, 0, 0, 1, 0, 0, 0, 0, 1 }, v1.ThreeClassMatrix.ToArray());
+    }
+
     [Theory]
     [InlineData(0.2, InterpretationBand.Poor)]
     [InlineData(-0.3, InterpretationBand.Poor)]

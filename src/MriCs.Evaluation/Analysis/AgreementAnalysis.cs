@@ -25,15 +25,18 @@ public static class AgreementAnalysis
         var raters = references.Rows.Select(r => r.Rater).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         CheckNames(predictions, references, raters);
 
-        var grades = new Dictionary<string, Dictionary<ItemKey, int>>(StringComparer.Ordinal);
-        foreach (var r in predictions.Rows) Source(grades, r.Model)[new ItemKey(r.PatientId, r.Level)] = r.Grade;
-        foreach (var r in references.Rows) Source(grades, r.Rater)[new ItemKey(r.PatientId, r.Level)] = r.Grade;
+        var grades = new Dictionary<string, RatingSource>(StringComparer.Ordinal);
+        foreach (var r in predictions.Rows)
+            if (r.Grade is { } g) Source(grades, r.Model).Add(r.PatientId, r.Level, g);
+        foreach (var r in references.Rows) Source(grades, r.Rater).Add(r.PatientId, r.Level, r.Grade);
+        foreach (var m in models) Source(grades, m); // a model whose every row is ungraded still appears
+        foreach (var source in grades.Values) source.CompletePatients();
 
-        var imagesWithoutConsensus = 0;
+        var withoutConsensus = (Images: 0, Patients: 0);
         if (raters.Count >= 2)
-            grades[AgreementReport.Consensus] = BuildConsensus(references, out imagesWithoutConsensus);
+            grades[AgreementReport.Consensus] = BuildConsensus(raters.Select(r => grades[r]).ToList(), out withoutConsensus);
 
-        var coverage = CheckCoverage(predictions, references, models, options, imagesWithoutConsensus, sites.Count);
+        var coverage = CheckCoverage(predictions, references, models, grades, options, withoutConsensus, sites.Count);
 
         var primaryModel = options.PrimaryModel ?? models.FirstOrDefault(m => m.Equals("ensemble", StringComparison.OrdinalIgnoreCase)) ?? models[0];
         if (!models.Contains(primaryModel, StringComparer.Ordinal))
@@ -88,11 +91,12 @@ public static class AgreementAnalysis
             "kappa CI (asymptotic): kappa ± 1.96·ASE, the non-null standard error of Fleiss, Cohen & Everitt (1969) as SPSS reports it, clipped to [-1, 1].",
             $"kappa CI (bootstrap): percentile interval of {options.BootstrapReplicates} cluster-bootstrap replicates resampling patients (seed {options.Seed}); replicates where kappa is undefined are dropped and counted.",
             "Image unit: the asymptotic SE treats the images of one patient as independent, which they are not; the bootstrap interval, which resamples whole patients, is the one to read.",
-            "Patient unit: a patient's grade is the highest grade over the disc levels graded by both sides.",
+            "Patient unit: a patient's grade is the file's level \"patient\" row when there is one (the pipeline's recommendation), else the highest grade over the disc levels that side graded.",
+            "Predictions without a grade (no ROI, not gradable) are left out of every kappa and counted under coverage.",
             "Binary: grade 0 against grades 1 and 2 (surgery not recommended vs considered). Rows of a matrix are the first-named side (the model), columns the reference.",
         };
         if (raters.Count >= 2)
-            notes.Add("Consensus: the grade given by a strict majority of the raters who graded the image (at least 2); images without one are left out of consensus cells.");
+            notes.Add("Consensus: the grade given by a strict majority of the raters who graded the image or patient (at least 2); items without one are left out of consensus cells.");
 
         return new AgreementReport(options, predictions.File, references.File, models, raters, siteNames,
             primaryModel, primaryTarget, cells, comparisons, coverage, notes);
@@ -103,9 +107,34 @@ public static class AgreementAnalysis
     /// <summary>Grades of several sources for one item (image, or patient when Level is null).</summary>
     private sealed record Item(string PatientId, DiscLevel? Level, string? Site, int[] Grades);
 
-    private static Dictionary<ItemKey, int> Source(Dictionary<string, Dictionary<ItemKey, int>> all, string name)
+    /// <summary>One model's, rater's or the consensus's grades, per image and per patient.</summary>
+    private sealed class RatingSource
     {
-        if (!all.TryGetValue(name, out var d)) all[name] = d = new Dictionary<ItemKey, int>();
+        public Dictionary<ItemKey, int> Images { get; } = new();
+
+        public Dictionary<string, int> Patients { get; } = new(StringComparer.Ordinal);
+
+        public void Add(string patient, DiscLevel? level, int grade)
+        {
+            if (level is { } l) Images[new ItemKey(patient, l)] = grade;
+            else Patients[patient] = grade;
+        }
+
+        /// <summary>Patients without an explicit patient grade get the highest of their image grades.</summary>
+        public void CompletePatients()
+        {
+            var explicitPatients = Patients.Keys.ToHashSet(StringComparer.Ordinal);
+            foreach (var (key, g) in Images)
+            {
+                if (explicitPatients.Contains(key.PatientId)) continue;
+                if (!Patients.TryGetValue(key.PatientId, out var p) || p < g) Patients[key.PatientId] = g;
+            }
+        }
+    }
+
+    private static RatingSource Source(Dictionary<string, RatingSource> all, string name)
+    {
+        if (!all.TryGetValue(name, out var d)) all[name] = d = new RatingSource();
         return d;
     }
 
@@ -143,85 +172,123 @@ public static class AgreementAnalysis
                     $"rater name '{AgreementReport.Consensus}' is reserved when there are several raters");
     }
 
-    private static Dictionary<ItemKey, int> BuildConsensus(InputTable<ReferenceRow> references, out int withoutConsensus)
+    /// <summary>Strict majority (more than half, at least two votes) or null.</summary>
+    private static int? Majority(Span<int> votes)
     {
-        var votes = new Dictionary<ItemKey, int[]>();
-        foreach (var r in references.Rows)
+        var total = votes[0] + votes[1] + votes[2];
+        if (total < 2) return null;
+        for (var g = 0; g < 3; g++) if (2 * votes[g] > total) return g;
+        return null;
+    }
+
+    private static RatingSource BuildConsensus(List<RatingSource> raters, out (int Images, int Patients) without)
+    {
+        var consensus = new RatingSource();
+        var imageVotes = new Dictionary<ItemKey, int[]>();
+        var patientVotes = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var r in raters)
         {
-            var key = new ItemKey(r.PatientId, r.Level);
-            if (!votes.TryGetValue(key, out var v)) votes[key] = v = new int[3];
-            v[r.Grade]++;
+            foreach (var (key, g) in r.Images)
+            {
+                if (!imageVotes.TryGetValue(key, out var v)) imageVotes[key] = v = new int[3];
+                v[g]++;
+            }
+            foreach (var (patient, g) in r.Patients)
+            {
+                if (!patientVotes.TryGetValue(patient, out var v)) patientVotes[patient] = v = new int[3];
+                v[g]++;
+            }
         }
-        var consensus = new Dictionary<ItemKey, int>();
-        withoutConsensus = 0;
-        foreach (var (key, v) in votes)
-        {
-            var total = v[0] + v[1] + v[2];
-            var winner = Array.FindIndex(v, c => 2 * c > total);
-            if (total >= 2 && winner >= 0) consensus[key] = winner;
-            else withoutConsensus++;
-        }
+        without = (0, 0);
+        foreach (var (key, v) in imageVotes)
+            if (Majority(v) is { } g) consensus.Images[key] = g; else without.Images++;
+        foreach (var (patient, v) in patientVotes)
+            if (Majority(v) is { } g) consensus.Patients[patient] = g; else without.Patients++;
         return consensus;
     }
 
     private static Coverage CheckCoverage(InputTable<PredictionRow> predictions, InputTable<ReferenceRow> references,
-        List<string> models, AgreementOptions options, int withoutConsensus, int patients)
+        List<string> models, Dictionary<string, RatingSource> grades, AgreementOptions options, (int Images, int Patients) withoutConsensus, int patients)
     {
-        var referenceKeys = new Dictionary<ItemKey, ReferenceRow>();
-        foreach (var r in references.Rows) referenceKeys.TryAdd(new ItemKey(r.PatientId, r.Level), r);
-        var predicted = predictions.Rows.Select(r => (r.Model, new ItemKey(r.PatientId, r.Level))).ToHashSet();
+        var referenceImages = new Dictionary<ItemKey, ReferenceRow>();
+        var referencePatients = new Dictionary<string, ReferenceRow>(StringComparer.Ordinal);
+        foreach (var r in references.Rows)
+        {
+            if (r.Level is { } l) referenceImages.TryAdd(new ItemKey(r.PatientId, l), r);
+            referencePatients.TryAdd(r.PatientId, r);
+        }
+        var predictedImages = predictions.Rows.Where(r => r.Level is not null)
+            .Select(r => (r.Model, new ItemKey(r.PatientId, r.Level!.Value))).ToHashSet();
 
         var listed = new List<UnmatchedKey>();
-        var noReference = 0;
+        int noReference = 0, ungraded = 0;
         foreach (var p in predictions.Rows)
         {
-            if (referenceKeys.ContainsKey(new ItemKey(p.PatientId, p.Level))) continue;
+            if (p.Grade is null)
+            {
+                ungraded++;
+                if (listed.Count < options.MaxListedUnmatched)
+                    listed.Add(new UnmatchedKey(predictions.File, p.Line, p.PatientId, DiscLevels.Label(p.Level), p.Model, "no grade" + (p.Reason is { } why ? ": " + why : "")));
+                continue;
+            }
+            var hasReference = p.Level is { } l ? referenceImages.ContainsKey(new ItemKey(p.PatientId, l)) : referencePatients.ContainsKey(p.PatientId);
+            if (hasReference) continue;
             if (options.RequireComplete)
                 throw new EvaluationInputException(predictions.File, p.Line, $"prediction without a reference grade in {references.File}");
             noReference++;
             if (listed.Count < options.MaxListedUnmatched)
-                listed.Add(new UnmatchedKey(predictions.File, p.Line, p.PatientId, p.Level.Label(), p.Model));
+                listed.Add(new UnmatchedKey(predictions.File, p.Line, p.PatientId, DiscLevels.Label(p.Level), p.Model, "no reference grade"));
         }
         var noPrediction = 0;
-        foreach (var (key, r) in referenceKeys.OrderBy(k => k.Value.Line))
+        foreach (var (key, r) in referenceImages.OrderBy(k => k.Value.Line))
             foreach (var m in models)
             {
-                if (predicted.Contains((m, key))) continue;
+                if (predictedImages.Contains((m, key))) continue;
                 if (options.RequireComplete)
                     throw new EvaluationInputException(references.File, r.Line, $"reference grade without a prediction by model '{m}' in {predictions.File}");
                 noPrediction++;
                 if (listed.Count < options.MaxListedUnmatched)
-                    listed.Add(new UnmatchedKey(references.File, r.Line, r.PatientId, r.Level.Label(), m));
+                    listed.Add(new UnmatchedKey(references.File, r.Line, r.PatientId, r.Level is { } l ? l.Label() : DiscLevels.PatientLevel, m, "no prediction"));
             }
-        return new Coverage(predictions.Rows.Count, references.Rows.Count, patients, noReference, noPrediction, withoutConsensus, listed);
+        return new Coverage(predictions.Rows.Count, references.Rows.Count, patients, noReference, noPrediction, ungraded,
+            withoutConsensus.Images, withoutConsensus.Patients, listed);
     }
 
-    /// <summary>Items graded by every named source, at the unit; patient grades are the maximum over those items.
-    /// Sorted by patient id (ordinal) and level, so clusters come in a fixed order.</summary>
-    private static List<Item> Align(Dictionary<string, Dictionary<ItemKey, int>> grades, Dictionary<string, string?> sites,
+    /// <summary>Items graded by every named source at the unit, sorted by patient id (ordinal) and
+    /// level, so clusters come in a fixed order.</summary>
+    private static List<Item> Align(Dictionary<string, RatingSource> grades, Dictionary<string, string?> sites,
         AnalysisUnit unit, string[] sources)
     {
-        var maps = sources.Select(s => grades.TryGetValue(s, out var d) ? d : []).ToArray();
-        var images = new List<Item>();
-        foreach (var (key, g0) in maps[0])
+        var maps = sources.Select(s => grades.TryGetValue(s, out var d) ? d : new RatingSource()).ToArray();
+        var items = new List<Item>();
+        if (unit == AnalysisUnit.Image)
         {
-            var g = new int[sources.Length];
-            g[0] = g0;
-            var all = true;
-            for (var s = 1; s < maps.Length && all; s++)
-                all = maps[s].TryGetValue(key, out g[s]);
-            if (all) images.Add(new Item(key.PatientId, key.Level, sites.GetValueOrDefault(key.PatientId), g));
+            foreach (var (key, g0) in maps[0].Images)
+            {
+                var g = new int[sources.Length];
+                g[0] = g0;
+                var all = true;
+                for (var s = 1; s < maps.Length && all; s++) all = maps[s].Images.TryGetValue(key, out g[s]);
+                if (all) items.Add(new Item(key.PatientId, key.Level, sites.GetValueOrDefault(key.PatientId), g));
+            }
         }
-        images.Sort((x, y) =>
+        else
+        {
+            foreach (var (patient, g0) in maps[0].Patients)
+            {
+                var g = new int[sources.Length];
+                g[0] = g0;
+                var all = true;
+                for (var s = 1; s < maps.Length && all; s++) all = maps[s].Patients.TryGetValue(patient, out g[s]);
+                if (all) items.Add(new Item(patient, null, sites.GetValueOrDefault(patient), g));
+            }
+        }
+        items.Sort((x, y) =>
         {
             var c = string.CompareOrdinal(x.PatientId, y.PatientId);
-            return c != 0 ? c : x.Level!.Value.CompareTo(y.Level!.Value);
+            return c != 0 ? c : Nullable.Compare(x.Level, y.Level);
         });
-        if (unit == AnalysisUnit.Image) return images;
-        return images.GroupBy(i => i.PatientId, StringComparer.Ordinal)
-            .Select(g => new Item(g.Key, null, g.First().Site,
-                Enumerable.Range(0, sources.Length).Select(s => g.Max(i => i.Grades[s])).ToArray()))
-            .ToList();
+        return items;
     }
 
     private static List<long[]> Clusters(List<Item> items, int first, int second)
@@ -263,7 +330,7 @@ public static class AgreementAnalysis
             ClassMetrics.Of(m3), ClassMetrics.Of(m2));
     }
 
-    private static KappaComparison Compare(Dictionary<string, Dictionary<ItemKey, int>> grades, Dictionary<string, string?> sites,
+    private static KappaComparison Compare(Dictionary<string, RatingSource> grades, Dictionary<string, string?> sites,
         AnalysisUnit unit, AgreementOptions options, string description, string a1, string b1, string a2, string b2)
     {
         // Sources: distinct names in order; each pair indexes into them.

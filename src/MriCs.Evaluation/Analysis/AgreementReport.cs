@@ -74,16 +74,19 @@ public sealed record KappaComparison(
     public double? BinaryDelta => BinaryFirst - BinarySecond;
 }
 
-/// <summary>A prediction or reference that found no partner; listed up to a limit.</summary>
-public sealed record UnmatchedKey(string File, int Line, string PatientId, string Level, string Who);
+/// <summary>A prediction without a grade or a partner, or a reference without a prediction; listed up to a limit.</summary>
+public sealed record UnmatchedKey(string File, int Line, string PatientId, string Level, string Model, string Problem);
 
+/// <summary>What could not be paired; all counted, the first ones listed.</summary>
 public sealed record Coverage(
     int PredictionRows,
     int ReferenceRows,
     int Patients,
     int PredictionsWithoutReference,
     int ReferencesWithoutPrediction,
+    int PredictionsUngraded,
     int ImagesWithoutConsensus,
+    int PatientsWithoutConsensus,
     IReadOnlyList<UnmatchedKey> Listed);
 
 public sealed record AgreementReport(

@@ -13,6 +13,12 @@ public static class DiscLevels
 {
     public static IReadOnlyList<DiscLevel> All { get; } = [DiscLevel.C3C4, DiscLevel.C4C5, DiscLevel.C5C6, DiscLevel.C6C7];
 
+    /// <summary>The level name of a patient-level grade (the patient recommendation).</summary>
+    public const string PatientLevel = "patient";
+
+    /// <summary>"C3/4", or "patient" for a patient-level row.</summary>
+    public static string Label(DiscLevel? level) => level is { } l ? l.Label() : PatientLevel;
+
     /// <summary>The study's spelling: "C3/4".</summary>
     public static string Label(this DiscLevel level) => level switch
     {

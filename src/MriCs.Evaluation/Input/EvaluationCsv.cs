@@ -4,10 +4,11 @@ namespace MriCs.Evaluation.Input;
 
 /// <summary>
 /// Reads the two evaluation inputs:
-/// predictions <c>patient_id,level,model,grade[,site,p0,p1,p2]</c> and
+/// predictions <c>patient_id,level,model,grade[,site,p0,p1,p2,reason]</c> and
 /// references <c>patient_id,level[,rater],grade[,site]</c> (a file without a rater column is one
-/// rater named "reference"). Column order is free, names are case-insensitive, unknown columns are
-/// ignored. Every malformed row, duplicate key or conflicting site is an
+/// rater named "reference"). Column order is free, names are case-insensitive, unknown columns
+/// (study_uid, sop_instance_uid...) are ignored. Level "patient" is a patient-level grade. A
+/// prediction's grade may be empty (the pipeline gave none; probabilities then empty too). Every malformed row, duplicate key or conflicting site is an
 /// <see cref="EvaluationInputException"/> naming the file and line.
 /// </summary>
 public static class EvaluationCsv
@@ -40,15 +41,16 @@ public static class EvaluationCsv
     public static InputTable<PredictionRow> ReadPredictions(TextReader text, string file)
     {
         var csv = new CsvLineReader(text, file);
-        var h = Header.Read(csv, file, ["patient_id", "level", "model", "grade"], ["site", "p0", "p1", "p2"]);
+        var h = Header.Read(csv, file, ["patient_id", "level", "model", "grade"], ["site", "p0", "p1", "p2", "reason"]);
         var probCols = new[] { h.Optional("p0"), h.Optional("p1"), h.Optional("p2") };
         var anyProb = probCols.Any(c => c >= 0);
         if (anyProb && probCols.Any(c => c < 0))
             throw new EvaluationInputException(file, 1, "probability columns must be all of p0,p1,p2 or none");
 
         var rows = new List<PredictionRow>();
-        var seen = new Dictionary<(string, DiscLevel, string), int>();
+        var seen = new Dictionary<(string, DiscLevel?, string), int>();
         var sites = new SiteTracker(file);
+        var reasonCol = h.Optional("reason");
         while (csv.Next() is { } f)
         {
             var line = csv.LineNumber;
@@ -57,23 +59,28 @@ public static class EvaluationCsv
             var patient = Identifier(f[h.Required("patient_id")], "patient_id", file, line);
             var level = Level(f[h.Required("level")], file, line);
             var model = Identifier(f[h.Required("model")], "model", file, line);
-            var grade = Grade(f[h.Required("grade")], file, line);
+            int? grade = f[h.Required("grade")].Length == 0 ? null : Grade(f[h.Required("grade")], file, line);
             var site = SiteValue(f, h.Optional("site"), file, line);
             sites.Check(patient, site, line);
+            var reason = reasonCol >= 0 && f[reasonCol].Length > 0 ? Truncate(f[reasonCol], 200) : null;
             IReadOnlyList<double>? probs = null;
-            if (anyProb)
+            if (anyProb && probCols.All(c => f[c].Length == 0))
+            {
+                // No probabilities: allowed for ungraded rows and patient-level rows.
+            }
+            else if (anyProb)
             {
                 var p = new double[3];
                 for (var k = 0; k < 3; k++) p[k] = Probability(f[probCols[k]], $"p{k}", file, line);
-                if (Math.Abs(p[0] + p[1] + p[2] - 1.0) > 1e-3)
-                    throw new EvaluationInputException(file, line, "p0+p1+p2 must sum to 1 (within 1e-3)");
+                if (Math.Abs(p[0] + p[1] + p[2] - 1.0) > 1e-2)
+                    throw new EvaluationInputException(file, line, "p0+p1+p2 must sum to 1 (within 0.01)");
                 probs = p;
             }
             if (seen.TryGetValue((patient, level, model), out var first))
                 throw new EvaluationInputException(file, line,
-                    $"duplicate prediction: same patient_id, level {level.Label()} and model as line {first}");
+                    $"duplicate prediction: same patient_id, level {DiscLevels.Label(level)} and model as line {first}");
             seen[(patient, level, model)] = line;
-            rows.Add(new PredictionRow(patient, level, model, grade, site, probs, line));
+            rows.Add(new PredictionRow(patient, level, model, grade, site, probs, line, reason));
         }
         if (rows.Count == 0) throw new EvaluationInputException(file, 0, "no prediction rows");
         return new InputTable<PredictionRow>(file, rows);
@@ -84,7 +91,7 @@ public static class EvaluationCsv
         var csv = new CsvLineReader(text, file);
         var h = Header.Read(csv, file, ["patient_id", "level", "grade"], ["rater", "site"]);
         var rows = new List<ReferenceRow>();
-        var seen = new Dictionary<(string, DiscLevel, string), int>();
+        var seen = new Dictionary<(string, DiscLevel?, string), int>();
         var sites = new SiteTracker(file);
         while (csv.Next() is { } f)
         {
@@ -100,7 +107,7 @@ public static class EvaluationCsv
             sites.Check(patient, site, line);
             if (seen.TryGetValue((patient, level, rater), out var first))
                 throw new EvaluationInputException(file, line,
-                    $"duplicate reference grade: same patient_id, level {level.Label()} and rater as line {first}");
+                    $"duplicate reference grade: same patient_id, level {DiscLevels.Label(level)} and rater as line {first}");
             seen[(patient, level, rater)] = line;
             rows.Add(new ReferenceRow(patient, level, rater, grade, site, line));
         }
@@ -122,11 +129,14 @@ public static class EvaluationCsv
         return Identifier(f[col], "site", file, line);
     }
 
-    private static DiscLevel Level(string value, string file, int line) =>
-        DiscLevels.TryParse(value, out var level)
+    private static DiscLevel? Level(string value, string file, int line)
+    {
+        if (value.Equals(DiscLevels.PatientLevel, StringComparison.OrdinalIgnoreCase)) return null;
+        return DiscLevels.TryParse(value, out var level)
             ? level
             : throw new EvaluationInputException(file, line,
-                $"level '{Truncate(value)}' is not one of C3/4, C4/5, C5/6, C6/7 (C3-4 style also accepted)");
+                $"level '{Truncate(value)}' is not one of C3/4, C4/5, C5/6, C6/7 (C3-4 style also accepted) or patient");
+    }
 
     private static int Grade(string value, string file, int line) => value switch
     {
@@ -143,7 +153,7 @@ public static class EvaluationCsv
         return p;
     }
 
-    private static string Truncate(string s) => s.Length <= 16 ? s : s[..16] + "…";
+    private static string Truncate(string s, int max = 16) => s.Length <= max ? s : s[..max] + "…";
 
     /// <summary>One patient belongs to one site within a file.</summary>
     private sealed class SiteTracker(string file)

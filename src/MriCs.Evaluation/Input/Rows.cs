@@ -1,19 +1,24 @@
 namespace MriCs.Evaluation.Input;
 
-/// <summary>One graded image by one model (DL version or ensemble). Line is 1-based in its file.</summary>
+/// <summary>
+/// One grade by one model (DL version or ensemble). Level null: the patient-level recommendation
+/// (level "patient" in the file). Grade null: the pipeline gave no grade (no ROI, not gradable...),
+/// with its reason when the file has a reason column. Line is 1-based in its file.
+/// </summary>
 public sealed record PredictionRow(
     string PatientId,
-    DiscLevel Level,
+    DiscLevel? Level,
     string Model,
-    int Grade,
+    int? Grade,
     string? Site,
     IReadOnlyList<double>? Probabilities,
-    int Line);
+    int Line,
+    string? Reason = null);
 
-/// <summary>One reference grade of one image by one rater (surgeon, panel, or phantom ground truth).</summary>
+/// <summary>One reference grade by one rater (surgeon, panel, or phantom ground truth); Level null = patient level.</summary>
 public sealed record ReferenceRow(
     string PatientId,
-    DiscLevel Level,
+    DiscLevel? Level,
     string Rater,
     int Grade,
     string? Site,

@@ -69,13 +69,13 @@ public static class HtmlReport
 
         var cov = r.Coverage;
         sb.Append("<h2>Coverage</h2>");
-        sb.Append($"<p>{cov.PredictionRows} prediction rows, {cov.ReferenceRows} reference rows, {cov.Patients} patients; {cov.PredictionsWithoutReference} predictions without a reference grade; " +
-                  $"{cov.ReferencesWithoutPrediction} (image, model) pairs without a prediction{(r.Raters.Count >= 2 ? $"; {cov.ImagesWithoutConsensus} images without a rater majority" : "")}.</p>");
+        sb.Append($"<p>{cov.PredictionRows} prediction rows, {cov.ReferenceRows} reference rows, {cov.Patients} patients; {cov.PredictionsUngraded} predictions without a grade; {cov.PredictionsWithoutReference} predictions without a reference grade; " +
+                  $"{cov.ReferencesWithoutPrediction} (image, model) pairs without a prediction{(r.Raters.Count >= 2 ? $"; {cov.ImagesWithoutConsensus} images and {cov.PatientsWithoutConsensus} patients without a rater majority" : "")}.</p>");
         if (cov.Listed.Count > 0)
         {
-            sb.Append("<table><tr><th>file</th><th>line</th><th>patient</th><th>level</th><th>model</th></tr>");
+            sb.Append("<table><tr><th>file</th><th>line</th><th>patient</th><th>level</th><th>model</th><th>problem</th></tr>");
             foreach (var u in cov.Listed)
-                sb.Append($"<tr><td>{E(u.File)}</td><td class=\"num\">{u.Line}</td><td>{E(u.PatientId)}</td><td>{E(u.Level)}</td><td>{E(u.Who)}</td></tr>");
+                sb.Append($"<tr><td>{E(u.File)}</td><td class=\"num\">{u.Line}</td><td>{E(u.PatientId)}</td><td>{E(u.Level)}</td><td>{E(u.Model)}</td><td>{E(u.Problem)}</td></tr>");
             sb.Append("</table>");
         }
         sb.Append("<h2>Method</h2><ul>");

@@ -51,7 +51,9 @@ public static class JsonReport
             w.WriteNumber("patients", r.Coverage.Patients);
             w.WriteNumber("predictionsWithoutReference", r.Coverage.PredictionsWithoutReference);
             w.WriteNumber("referencesWithoutPrediction", r.Coverage.ReferencesWithoutPrediction);
+            w.WriteNumber("predictionsUngraded", r.Coverage.PredictionsUngraded);
             w.WriteNumber("imagesWithoutConsensus", r.Coverage.ImagesWithoutConsensus);
+            w.WriteNumber("patientsWithoutConsensus", r.Coverage.PatientsWithoutConsensus);
             w.WriteStartArray("listed");
             foreach (var u in r.Coverage.Listed)
             {
@@ -60,7 +62,8 @@ public static class JsonReport
                 w.WriteNumber("line", u.Line);
                 w.WriteString("patientId", u.PatientId);
                 w.WriteString("level", u.Level);
-                w.WriteString("model", u.Who);
+                w.WriteString("model", u.Model);
+                w.WriteString("problem", u.Problem);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

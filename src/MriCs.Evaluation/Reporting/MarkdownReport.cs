@@ -64,14 +64,14 @@ public static class MarkdownReport
         sb.AppendLine("## Coverage");
         sb.AppendLine();
         sb.AppendLine($"{cov.PredictionRows} prediction rows, {cov.ReferenceRows} reference rows, {cov.Patients} patients. " +
-                      $"{cov.PredictionsWithoutReference} predictions without a reference grade, {cov.ReferencesWithoutPrediction} (image, model) pairs without a prediction" +
-                      (r.Raters.Count >= 2 ? $", {cov.ImagesWithoutConsensus} images without a rater majority." : "."));
+                      $"{cov.PredictionsUngraded} predictions without a grade, {cov.PredictionsWithoutReference} predictions without a reference grade, {cov.ReferencesWithoutPrediction} (image, model) pairs without a prediction" +
+                      (r.Raters.Count >= 2 ? $", {cov.ImagesWithoutConsensus} images and {cov.PatientsWithoutConsensus} patients without a rater majority." : "."));
         if (cov.Listed.Count > 0)
         {
             sb.AppendLine();
-            sb.AppendLine("| file | line | patient | level | model |");
-            sb.AppendLine("|---|---:|---|---|---|");
-            foreach (var u in cov.Listed) sb.AppendLine($"| {Md(u.File)} | {u.Line} | {Md(u.PatientId)} | {u.Level} | {Md(u.Who)} |");
+            sb.AppendLine("| file | line | patient | level | model | problem |");
+            sb.AppendLine("|---|---:|---|---|---|---|");
+            foreach (var u in cov.Listed) sb.AppendLine($"| {Md(u.File)} | {u.Line} | {Md(u.PatientId)} | {u.Level} | {Md(u.Model)} | {Md(u.Problem)} |");
         }
         sb.AppendLine();
         sb.AppendLine("## Method");

@@ -48,8 +48,8 @@ public static class TextReport
         var cov = r.Coverage;
         sb.AppendLine();
         sb.AppendLine($"rows: {cov.PredictionRows} predictions, {cov.ReferenceRows} reference grades, {cov.Patients} patients; " +
-                      $"{cov.PredictionsWithoutReference} predictions without reference, {cov.ReferencesWithoutPrediction} reference images without prediction" +
-                      (r.Raters.Count >= 2 ? $", {cov.ImagesWithoutConsensus} images without consensus" : ""));
+                      $"{cov.PredictionsUngraded} predictions without a grade, {cov.PredictionsWithoutReference} without a reference, {cov.ReferencesWithoutPrediction} (reference image, model) pairs without a prediction" +
+                      (r.Raters.Count >= 2 ? $", {cov.ImagesWithoutConsensus} images and {cov.PatientsWithoutConsensus} patients without a rater majority" : ""));
         return sb.ToString();
     }
 
