@@ -139,6 +139,39 @@ public class AgreementAnalysisTests
     }
 
     [Fact]
+    public void The_whole_report_is_reproducible_although_cells_run_in_parallel()
+    {
+        var d = Synthetic.Make(40, 12, new Dictionary<string, double> { ["v1"] = 0.7, ["v2"] = 0.6, ["ensemble"] = 0.8 },
+            new Dictionary<string, double> { ["s1"] = 0.9, ["s2"] = 0.85 }, ["north", "south"]);
+        string Json() => MriCs.Evaluation.Reporting.JsonReport.Render(AgreementAnalysis.Run(d.Predictions, d.References, Fast), AnalysisUnit.Image);
+        Assert.Equal(Json(), Json());
+    }
+
+    [Fact]
+    public void Clustered_pairs_group_consecutive_patients_and_paired_bootstrap_needs_equal_layouts()
+    {
+        var a = ClusteredPairs.FromOrdered(new[] { ("p", 0, 0), ("p", 1, 2), ("q", 2, 2) });
+        Assert.Equal([0, 2, 3], a.Offsets);
+        Assert.Equal(new byte[] { 0, 5, 8 }, a.Cells);
+        var b = ClusteredPairs.FromOrdered(new[] { ("p", 0, 0), ("q", 1, 2), ("q", 2, 2) });
+        Assert.Throws<ArgumentException>(() => ClusterBootstrap.PairedDifferences(a, b, 10, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ClusteredPairs.FromOrdered(new[] { ("p", 3, 0) }));
+    }
+
+    [Fact]
+    public void Generator_is_uniform_enough_and_fixed_by_seed()
+    {
+        var g1 = new Xoshiro256(42);
+        var g2 = new Xoshiro256(42);
+        Assert.Equal(Enumerable.Range(0, 10).Select(_ => g1.NextUInt64()), Enumerable.Range(0, 10).Select(_ => g2.NextUInt64()));
+        var counts = new int[7];
+        var g = new Xoshiro256(7);
+        for (var i = 0; i < 70_000; i++) counts[g.NextInt(7)]++;
+        var chi2 = counts.Sum(c => (c - 10_000.0) * (c - 10_000.0) / 10_000.0);
+        Assert.True(chi2 < 22.5, $"chi-square {chi2} with 6 degrees of freedom (p < 0.001 above 22.46)");
+    }
+
+    [Fact]
     public void Patient_bootstrap_interval_width_matches_the_asymptotic_one_for_independent_patients()
     {
         // At the patient unit items are independent, so the two intervals estimate the same spread.

@@ -56,35 +56,47 @@ public static class AgreementAnalysis
                 pairs.Add((ComparisonKind.RaterVsRater, raters[i], raters[j]));
 
         var siteNames = sites.Values.OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var cells = new List<AgreementCell>();
+        // Every cell and comparison bootstraps with its own seeded generator, so computing them in
+        // parallel gives the same report as computing them one after the other.
+        var cellJobs = new List<Func<AgreementCell>>();
         foreach (var unit in options.Units.Distinct())
             foreach (var (kind, a, b) in pairs)
             {
                 var items = Align(grades, sites, unit, [a, b]);
-                cells.Add(Cell(unit, kind, a, b, Stratum.All, items, options));
+                var u = unit;
+                cellJobs.Add(() => Cell(u, kind, a, b, Stratum.All, items, options));
                 if (unit == AnalysisUnit.Image)
                     foreach (var level in DiscLevels.All)
-                        cells.Add(Cell(unit, kind, a, b, new Stratum(level, null), items.Where(x => x.Level == level).ToList(), options));
+                        cellJobs.Add(() => Cell(u, kind, a, b, new Stratum(level, null), items.Where(x => x.Level == level).ToList(), options));
                 foreach (var site in siteNames)
-                    cells.Add(Cell(unit, kind, a, b, new Stratum(null, site), items.Where(x => x.Site == site).ToList(), options));
+                    cellJobs.Add(() => Cell(u, kind, a, b, new Stratum(null, site), items.Where(x => x.Site == site).ToList(), options));
             }
 
-        var comparisons = new List<KappaComparison>();
+        var comparisonJobs = new List<Func<KappaComparison>>();
         if (options.Comparisons)
             foreach (var unit in options.Units.Distinct())
             {
+                var u = unit;
                 for (var i = 0; i < models.Count; i++)
                     for (var j = i + 1; j < models.Count; j++)
-                        comparisons.Add(Compare(grades, sites, unit, options,
-                            $"{models[i]} vs {models[j]}, both against {primaryTarget}",
-                            models[i], primaryTarget, models[j], primaryTarget));
+                    {
+                        var (m1, m2) = (models[i], models[j]);
+                        comparisonJobs.Add(() => Compare(grades, sites, u, options, $"{m1} vs {m2}, both against {primaryTarget}", m1, primaryTarget, m2, primaryTarget));
+                    }
                 if (raters.Count >= 2)
                     foreach (var m in models)
                         foreach (var r in raters)
                             foreach (var s in raters.Where(s => s != r))
-                                comparisons.Add(Compare(grades, sites, unit, options,
-                                    $"{m} against {r} compared with {s} against {r}", m, r, s, r));
+                                comparisonJobs.Add(() => Compare(grades, sites, u, options, $"{m} against {r} compared with {s} against {r}", m, r, s, r));
             }
+
+        var cells = new AgreementCell[cellJobs.Count];
+        var comparisons = new KappaComparison[comparisonJobs.Count];
+        Parallel.For(0, cellJobs.Count + comparisonJobs.Count, k =>
+        {
+            if (k < cellJobs.Count) cells[k] = cellJobs[k]();
+            else comparisons[k - cellJobs.Count] = comparisonJobs[k - cellJobs.Count]();
+        });
 
         var notes = new List<string>
         {
@@ -291,23 +303,8 @@ public static class AgreementAnalysis
         return items;
     }
 
-    private static List<long[]> Clusters(List<Item> items, int first, int second)
-    {
-        var clusters = new List<long[]>();
-        string? current = null;
-        long[]? table = null;
-        foreach (var i in items)
-        {
-            if (table is null || !string.Equals(i.PatientId, current, StringComparison.Ordinal))
-            {
-                table = new long[9];
-                clusters.Add(table);
-                current = i.PatientId;
-            }
-            table[i.Grades[first] * 3 + i.Grades[second]]++;
-        }
-        return clusters;
-    }
+    private static ClusteredPairs Clusters(List<Item> items, int first, int second) =>
+        ClusteredPairs.FromOrdered(items.Select(i => (i.PatientId, i.Grades[first], i.Grades[second])).ToList(), StringComparer.Ordinal);
 
     private static AgreementCell Cell(AnalysisUnit unit, ComparisonKind kind, string a, string b, Stratum stratum,
         List<Item> items, AgreementOptions options)
@@ -322,7 +319,7 @@ public static class AgreementAnalysis
             new(CohenKappa.Compute(m, w),
                 reps is null ? null : ClusterBootstrap.Percentile(reps[(int)s], options.BootstrapReplicates, options.Seed, options.ConfidenceLevel));
 
-        return new AgreementCell(unit, kind, a, b, stratum, m3.Total, clusters.Count, m3, m2,
+        return new AgreementCell(unit, kind, a, b, stratum, m3.Total, clusters.Clusters, m3, m2,
             Result(m3, KappaWeighting.Unweighted, ClusterBootstrap.Statistic.ThreeClass),
             Result(m3, KappaWeighting.Linear, ClusterBootstrap.Statistic.Linear),
             Result(m3, KappaWeighting.Quadratic, ClusterBootstrap.Statistic.Quadratic),
@@ -348,47 +345,12 @@ public static class AgreementAnalysis
         BootstrapInterval? d3 = null, d2 = null;
         var c1 = Clusters(items, ia1, ib1);
         var c2 = Clusters(items, ia2, ib2);
-        if (options.BootstrapReplicates > 0 && c1.Count > 0)
+        if (options.BootstrapReplicates > 0 && c1.Clusters > 0)
         {
-            var diff3 = new double?[options.BootstrapReplicates];
-            var diff2 = new double?[options.BootstrapReplicates];
-            PairedReplicates(c1, c2, options.BootstrapReplicates, options.Seed, diff3, diff2);
-            d3 = ClusterBootstrap.Percentile(diff3, options.BootstrapReplicates, options.Seed, options.ConfidenceLevel);
-            d2 = ClusterBootstrap.Percentile(diff2, options.BootstrapReplicates, options.Seed, options.ConfidenceLevel);
+            var diffs = ClusterBootstrap.PairedDifferences(c1, c2, options.BootstrapReplicates, options.Seed);
+            d3 = ClusterBootstrap.Percentile(diffs[0], options.BootstrapReplicates, options.Seed, options.ConfidenceLevel);
+            d2 = ClusterBootstrap.Percentile(diffs[1], options.BootstrapReplicates, options.Seed, options.ConfidenceLevel);
         }
-        return new KappaComparison(unit, description, a1, b1, a2, b2, first.Total, c1.Count, k1, k2, d3, b1k, b2k, d2);
-    }
-
-    private static void PairedReplicates(List<long[]> c1, List<long[]> c2, int replicates, ulong seed, double?[] diff3, double?[] diff2)
-    {
-        var rng = new Xoshiro256(seed);
-        var w3 = KappaWeights.Agreement(3, KappaWeighting.Unweighted);
-        var w2 = KappaWeights.Agreement(2, KappaWeighting.Unweighted);
-        Span<long> s1 = stackalloc long[9];
-        Span<long> s2 = stackalloc long[9];
-        Span<long> b1 = stackalloc long[4];
-        Span<long> b2 = stackalloc long[4];
-        for (var r = 0; r < replicates; r++)
-        {
-            s1.Clear();
-            s2.Clear();
-            for (var i = 0; i < c1.Count; i++)
-            {
-                var pick = rng.NextInt(c1.Count);
-                for (var j = 0; j < 9; j++) { s1[j] += c1[pick][j]; s2[j] += c2[pick][j]; }
-            }
-            diff3[r] = CohenKappa.KappaOnly(s1, 3, w3) - CohenKappa.KappaOnly(s2, 3, w3);
-            ToBinary(s1, b1);
-            ToBinary(s2, b2);
-            diff2[r] = CohenKappa.KappaOnly(b1, 2, w2) - CohenKappa.KappaOnly(b2, 2, w2);
-        }
-    }
-
-    private static void ToBinary(ReadOnlySpan<long> m3, Span<long> m2)
-    {
-        m2[0] = m3[0];
-        m2[1] = m3[1] + m3[2];
-        m2[2] = m3[3] + m3[6];
-        m2[3] = m3[4] + m3[5] + m3[7] + m3[8];
+        return new KappaComparison(unit, description, a1, b1, a2, b2, first.Total, c1.Clusters, k1, k2, d3, b1k, b2k, d2);
     }
 }
