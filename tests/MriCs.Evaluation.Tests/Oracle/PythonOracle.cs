@@ -8,11 +8,34 @@ internal static class PythonOracle
 {
     public static IReadOnlyDictionary<string, Dictionary<string, double>> Run(string script, IEnumerable<string> inputLines)
     {
+        var stdout = Execute(script, [], inputLines);
+        var result = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
+        foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Trim().Split(';');
+            var values = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var kv in parts.Skip(1))
+            {
+                var eq = kv.IndexOf('=');
+                var v = kv[(eq + 1)..];
+                values[kv[..eq]] = v == "nan" ? double.NaN : double.Parse(v, CultureInfo.InvariantCulture);
+            }
+            result[parts[0]] = values;
+        }
+        return result;
+    }
+
+    /// <summary>Runs a script with arguments and returns its non-empty output lines.</summary>
+    public static IReadOnlyList<string> RunLines(string script, IReadOnlyList<string> arguments) =>
+        Execute(script, arguments, []).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+
+    private static string Execute(string script, IReadOnlyList<string> arguments, IEnumerable<string> inputLines)
+    {
         var path = Path.Combine(AppContext.BaseDirectory, "Oracle", script);
         Assert.True(File.Exists(path), $"oracle script missing: {path}");
         Assert.True(File.Exists("/usr/bin/python3"),
             "/usr/bin/python3 missing: install python3-sklearn python3-statsmodels (scripts/test does)");
-        var psi = new ProcessStartInfo("/usr/bin/python3", [path])
+        var psi = new ProcessStartInfo("/usr/bin/python3", [path, .. arguments])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -31,19 +54,6 @@ internal static class PythonOracle
         }
         var stdout = stdoutTask.Result;
         Assert.True(p.ExitCode == 0, $"oracle failed (exit {p.ExitCode}): {stderrTask.Result}");
-        var result = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
-        foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = line.Trim().Split(';');
-            var values = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (var kv in parts.Skip(1))
-            {
-                var eq = kv.IndexOf('=');
-                var v = kv[(eq + 1)..];
-                values[kv[..eq]] = v == "nan" ? double.NaN : double.Parse(v, CultureInfo.InvariantCulture);
-            }
-            result[parts[0]] = values;
-        }
-        return result;
+        return stdout;
     }
 }
