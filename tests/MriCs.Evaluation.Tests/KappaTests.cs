@@ -78,6 +78,19 @@ public class KappaTests
     }
 
     [Fact]
+    public void One_side_with_a_single_class_gives_zero_with_a_caveat()
+    {
+        // Reference all grade 2, model 13 × 2 and 1 × 1: po = pe = 13/14, kappa = 0, SE = 0.
+        foreach (var w in Enum.GetValues<KappaWeighting>())
+        {
+            var e = CohenKappa.Compute(M(3, 0, 0, 0, 0, 0, 1, 0, 0, 13), w);
+            Assert.Equal(0.0, e.Kappa!.Value, 12);
+            Assert.Contains("single class", e.Caveat);
+        }
+        Assert.Null(CohenKappa.Compute(M(2, 20, 5, 10, 15)).Caveat);
+    }
+
+    [Fact]
     public void Complete_systematic_disagreement_is_minus_one()
     {
         var e = CohenKappa.Compute(M(2, 0, 5, 5, 0));

@@ -100,6 +100,15 @@ public class ReportRenderingTests
     }
 
     [Fact]
+    public void Numbers_that_round_to_zero_never_print_as_minus_zero()
+    {
+        Assert.Equal("0.000", Fmt.F3(-1e-17));
+        Assert.Equal("0.000", Fmt.F3(-0.0004));
+        Assert.Equal("-0.001", Fmt.F3(-0.0006));
+        Assert.Equal("n/a", Fmt.F3(null));
+    }
+
+    [Fact]
     public void Markdown_escapes_table_characters_in_names()
     {
         var r = Sample("v|1");

@@ -9,7 +9,13 @@ internal static class Fmt
 {
     public static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
-    public static string F3(double? v) => v is { } x ? x.ToString("0.000", C) : "n/a";
+    /// <summary>Three decimals; a value that rounds to zero prints as 0.000, never -0.000.</summary>
+    public static string F3(double? v)
+    {
+        if (v is not { } x) return "n/a";
+        var r = Math.Round(x, 3);
+        return (r == 0 ? 0.0 : r).ToString("0.000", C);
+    }
 
     public static string Pct(double? v) => v is { } x ? (100 * x).ToString("0.0", C) + " %" : "n/a";
 
@@ -19,9 +25,10 @@ internal static class Fmt
 
     public static string Ci(BootstrapInterval? b) => b is { } c ? $"({F3(c.Low)}, {F3(c.High)})" : "";
 
-    /// <summary>"0.743 (0.575, 0.910)" with the asymptotic CI, or "undefined".</summary>
+    /// <summary>"0.743 (0.575, 0.910)" with the asymptotic CI, or "undefined"; "⚠" marks a caveat.</summary>
     public static string KappaCi(KappaResult k) =>
-        k.Estimate.Kappa is null ? "undefined" : $"{F3(k.Estimate.Kappa)} {Ci(k.Estimate.AsymptoticCi)}";
+        k.Estimate.Kappa is null ? "undefined"
+        : $"{F3(k.Estimate.Kappa)} {Ci(k.Estimate.AsymptoticCi)}{(k.Estimate.Caveat is null ? "" : " ⚠")}";
 
     public static string Band(KappaResult k) => k.Band is { } b ? b.Label() : "n/a";
 

@@ -91,7 +91,9 @@ public static class HtmlReport
                   "<th>linear</th><th>quadratic</th><th>kappa binary (95 % CI)</th><th>bootstrap CI</th><th>agreement</th><th>band 3-class / binary</th></tr>");
         foreach (var c in cells)
         {
-            string K(KappaResult k) => k.Estimate.IsDefined ? E(Fmt.KappaCi(k)) : $"<span class=\"undef\" title=\"{E(k.Estimate.UndefinedReason ?? "")}\">undefined</span>";
+            string K(KappaResult k) => !k.Estimate.IsDefined
+                ? $"<span class=\"undef\" title=\"{E(k.Estimate.UndefinedReason ?? "")}\">undefined</span>"
+                : k.Estimate.Caveat is { } caveat ? $"<span class=\"undef\" title=\"{E(caveat)}\">{E(Fmt.KappaCi(k))}</span>" : E(Fmt.KappaCi(k));
             sb.Append($"<tr><td>{E(c.A)}</td><td>{E(c.B)}</td><td>{E(c.Stratum.ToString())}</td><td class=\"num\">{c.N}</td><td class=\"num\">{c.Patients}</td>" +
                       $"<td>{K(c.ThreeClass)}</td><td>{Fmt.Ci(c.ThreeClass.Bootstrap)}</td><td class=\"num\">{Fmt.F3(c.Linear.Estimate.Kappa)}</td><td class=\"num\">{Fmt.F3(c.Quadratic.Estimate.Kappa)}</td>" +
                       $"<td>{K(c.Binary)}</td><td>{Fmt.Ci(c.Binary.Bootstrap)}</td><td class=\"num\">{Fmt.Pct(c.PercentAgreement)}</td><td>{E(Fmt.Band(c.ThreeClass))} / {E(Fmt.Band(c.Binary))}</td></tr>");

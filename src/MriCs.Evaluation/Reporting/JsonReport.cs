@@ -136,6 +136,7 @@ public static class JsonReport
         w.WriteNumber("expectedAgreement", e.ExpectedAgreement);
         if (k.Band is { } band) w.WriteString("band", band.Label()); else w.WriteNull("band");
         if (e.UndefinedReason is { } why) w.WriteString("undefined", why);
+        if (e.Caveat is { } caveat) w.WriteString("caveat", caveat);
         w.WriteEndObject();
     }
 

@@ -71,7 +71,7 @@ public static class TextReport
             sb.AppendLine(string.Join("  ", row.Select((v, i) => v.PadRight(widths[i]))).TrimEnd());
         foreach (var c in cells)
             foreach (var (name, k) in new[] { ("3-class", c.ThreeClass), ("binary", c.Binary) })
-                if (k.Estimate.UndefinedReason is { } why)
+                if ((k.Estimate.UndefinedReason ?? k.Estimate.Caveat) is { } why)
                     sb.AppendLine($"  note: {c.A} vs {c.B} ({c.Stratum}), {name}: {why}");
     }
 }

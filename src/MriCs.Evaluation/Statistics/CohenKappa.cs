@@ -83,8 +83,11 @@ public static class CohenKappa
             maxKappa = peU < 1.0 ? (pmax - peU) / (1.0 - peU) : 1.0;
         }
 
+        string? caveat = null;
+        if (row.Count(v => v > 0) == 1 || col.Count(v => v > 0) == 1)
+            caveat = "one side uses a single class only: kappa is 0 whatever the agreement; read the percent agreement and the matrix";
         return new KappaEstimate(weighting, n, po, pe, kappa, SafeSqrt(variance), SafeSqrt(variance0),
-            weighting == KappaWeighting.Unweighted ? maxKappa : null, null);
+            weighting == KappaWeighting.Unweighted ? maxKappa : null, null) { Caveat = caveat };
     }
 
     /// <summary>Kappa only, or null when undefined (bootstrap inner loop; no allocation beyond weights).</summary>

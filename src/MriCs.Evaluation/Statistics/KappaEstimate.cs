@@ -16,6 +16,9 @@ public sealed record KappaEstimate(
     double? MaxKappa,
     string? UndefinedReason)
 {
+    /// <summary>A warning about a defined kappa that is hard to read (one side uses a single class).</summary>
+    public string? Caveat { get; init; }
+
     /// <summary>z for a two-sided 95 % interval.</summary>
     public const double Z95 = 1.959963984540054;
 
