@@ -15,6 +15,7 @@ public class AnalysisOracleTests
     [InlineData(1, 1)]
     [InlineData(2, 2)]
     [InlineData(3, 3)]
+    [InlineData(4, 4)]
     public void Every_cell_matches_the_python_oracle(int seed, int raterCount)
     {
         var rng = new Random(seed);
@@ -60,8 +61,25 @@ public class AnalysisOracleTests
             var report = AgreementAnalysis.Run(EvaluationCsv.ReadPredictions(predPath), EvaluationCsv.ReadReferences(refPath),
                 new AgreementOptions { BootstrapReplicates = 0, Comparisons = false });
 
-            var lines = PythonOracle.RunLines("analysis_oracle.py", [predPath, refPath]);
+            var all = PythonOracle.RunLines("analysis_oracle.py", [predPath, refPath]);
+            var fleiss = all.Where(l => l.StartsWith("fleiss;", StringComparison.Ordinal)).ToList();
+            var lines = all.Except(fleiss).ToList();
             Assert.Equal(report.Cells.Count, lines.Count);
+            Assert.Equal(raterCount >= 2 ? 2 : 0, fleiss.Count);
+            Assert.Equal(fleiss.Count, report.MultiRater.Count);
+            foreach (var line in fleiss)
+            {
+                var parts = line.Split(';');
+                var mr = report.MultiRater.Single(m => m.Unit == (parts[1] == "image" ? AnalysisUnit.Image : AnalysisUnit.Patient));
+                var values = parts.Skip(2).Select(kv => kv.Split('=')).ToDictionary(kv => kv[0], kv => kv[1]);
+                Assert.Equal(long.Parse(values["n"], System.Globalization.CultureInfo.InvariantCulture), mr.N);
+                foreach (var (tag, e) in new[] { ("u", mr.ThreeClass), ("b", mr.Binary) })
+                {
+                    if (values[$"k_{tag}"] == "nan") { Assert.Null(e.Kappa); continue; }
+                    var expected = double.Parse(values[$"k_{tag}"], System.Globalization.CultureInfo.InvariantCulture);
+                    Assert.True(Math.Abs(e.Kappa!.Value - expected) <= 1e-9, $"{line}: Fleiss {tag} {e.Kappa}");
+                }
+            }
             var compared = 0;
             foreach (var line in lines)
             {

@@ -152,6 +152,23 @@ public class KappaTests
     }
 
     [Fact]
+    public void Fleiss_kappa_matches_the_worked_example_of_fleiss_1971_as_in_wikipedia()
+    {
+        // 10 items, 14 raters, 5 classes (the Wikipedia worked example): P̄ = 0.378, P̄e = 0.213, kappa = 0.210.
+        int[][] table =
+        [
+            [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
+            [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
+        ];
+        var e = FleissKappa.Compute(table, 5);
+        Assert.Equal(0.378, e.ObservedAgreement, 3);
+        Assert.Equal(0.213, e.ExpectedAgreement, 3);
+        Assert.Equal(0.210, e.Kappa!.Value, 3);
+        Assert.Null(FleissKappa.Compute([[3, 0], [3, 0]], 2).Kappa);
+        Assert.Throws<ArgumentException>(() => FleissKappa.Compute([[3, 0], [2, 0]], 2));
+    }
+
+    [Fact]
     public void Binary_view_merges_grades_one_and_two()
     {
         var m = M(3, 1, 2, 3, 4, 5, 6, 7, 8, 9).ToBinary();

@@ -90,6 +90,10 @@ public static class AgreementAnalysis
                                 comparisonJobs.Add(() => Compare(grades, sites, u, options, $"{m} against {r} compared with {s} against {r}", m, r, s, r));
             }
 
+        var multiRater = raters.Count >= 2
+            ? options.Units.Distinct().Select(u => MultiRater(grades, sites, u, raters, options)).ToList()
+            : [];
+
         var cells = new AgreementCell[cellJobs.Count];
         var comparisons = new KappaComparison[comparisonJobs.Count];
         Parallel.For(0, cellJobs.Count + comparisonJobs.Count, k =>
@@ -108,10 +112,12 @@ public static class AgreementAnalysis
             "Binary: grade 0 against grades 1 and 2 (surgery not recommended vs considered). Rows of a matrix are the first-named side (the model), columns the reference.",
         };
         if (raters.Count >= 2)
+            notes.Add("Fleiss' kappa: all raters together, on the items every rater graded (Fleiss 1971), with a patient-bootstrap interval.");
+        if (raters.Count >= 2)
             notes.Add("Consensus: the grade given by a strict majority of the raters who graded the image or patient (at least 2); items without one are left out of consensus cells.");
 
         return new AgreementReport(options, predictions.File, references.File, models, raters, siteNames,
-            primaryModel, primaryTarget, cells, comparisons, coverage, notes);
+            primaryModel, primaryTarget, cells, comparisons, multiRater, coverage, notes);
     }
 
     private readonly record struct ItemKey(string PatientId, DiscLevel Level);
@@ -352,5 +358,58 @@ public static class AgreementAnalysis
             d2 = ClusterBootstrap.Percentile(diffs[1], options.BootstrapReplicates, options.Seed, options.ConfidenceLevel);
         }
         return new KappaComparison(unit, description, a1, b1, a2, b2, first.Total, c1.Clusters, k1, k2, d3, b1k, b2k, d2);
+    }
+
+    private static MultiRaterAgreement MultiRater(Dictionary<string, RatingSource> grades, Dictionary<string, string?> sites,
+        AnalysisUnit unit, List<string> raters, AgreementOptions options)
+    {
+        var items = Align(grades, sites, unit, [.. raters]);
+        var m = raters.Count;
+        var counts3 = items.Select(i => { var c = new int[3]; foreach (var g in i.Grades) c[g]++; return c; }).ToList();
+        var counts2 = counts3.Select(c => new[] { c[0], c[1] + c[2] }).ToList();
+        var k3 = FleissKappa.Compute(counts3, 3);
+        var k2 = FleissKappa.Compute(counts2, 2);
+
+        // Per patient sufficient statistics: items, Σ n², class totals (3-class then binary).
+        var clusters = new List<double[]>();
+        string? current = null;
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (clusters.Count == 0 || !string.Equals(items[i].PatientId, current, StringComparison.Ordinal))
+            {
+                clusters.Add(new double[1 + 1 + 3 + 1 + 2]);
+                current = items[i].PatientId;
+            }
+            var s = clusters[^1];
+            var c = counts3[i];
+            var b = counts2[i];
+            s[0]++;
+            s[1] += c[0] * c[0] + c[1] * c[1] + c[2] * c[2];
+            s[2] += c[0]; s[3] += c[1]; s[4] += c[2];
+            s[5] += b[0] * b[0] + b[1] * b[1];
+            s[6] += b[0]; s[7] += b[1];
+        }
+        BootstrapInterval? ci3 = null, ci2 = null;
+        if (options.BootstrapReplicates > 0 && clusters.Count > 0)
+        {
+            var rng = new Xoshiro256(options.Seed);
+            var r3 = new double?[options.BootstrapReplicates];
+            var r2 = new double?[options.BootstrapReplicates];
+            var sum = new double[8];
+            for (var r = 0; r < options.BootstrapReplicates; r++)
+            {
+                Array.Clear(sum);
+                for (var i = 0; i < clusters.Count; i++)
+                {
+                    var pick = clusters[rng.NextInt(clusters.Count)];
+                    for (var j = 0; j < 8; j++) sum[j] += pick[j];
+                }
+                r3[r] = FleissKappa.FromSums((long)sum[0], m, sum[1], sum.AsSpan(2, 3)).Kappa;
+                r2[r] = FleissKappa.FromSums((long)sum[0], m, sum[5], sum.AsSpan(6, 2)).Kappa;
+            }
+            ci3 = ClusterBootstrap.Percentile(r3, options.BootstrapReplicates, options.Seed, options.ConfidenceLevel);
+            ci2 = ClusterBootstrap.Percentile(r2, options.BootstrapReplicates, options.Seed, options.ConfidenceLevel);
+        }
+        return new MultiRaterAgreement(unit, raters, items.Count, clusters.Count, k3, ci3, k2, ci2);
     }
 }

@@ -74,6 +74,20 @@ public sealed record KappaComparison(
     public double? BinaryDelta => BinaryFirst - BinarySecond;
 }
 
+/// <summary>
+/// Fleiss' kappa of all raters together on the items every rater graded, 3-class and binary, with
+/// patient-bootstrap intervals.
+/// </summary>
+public sealed record MultiRaterAgreement(
+    AnalysisUnit Unit,
+    IReadOnlyList<string> Raters,
+    long N,
+    int Patients,
+    FleissEstimate ThreeClass,
+    BootstrapInterval? ThreeClassBootstrap,
+    FleissEstimate Binary,
+    BootstrapInterval? BinaryBootstrap);
+
 /// <summary>A prediction without a grade or a partner, or a reference without a prediction; listed up to a limit.</summary>
 public sealed record UnmatchedKey(string File, int Line, string PatientId, string Level, string Model, string Problem);
 
@@ -100,6 +114,7 @@ public sealed record AgreementReport(
     string PrimaryTarget,
     IReadOnlyList<AgreementCell> Cells,
     IReadOnlyList<KappaComparison> Comparisons,
+    IReadOnlyList<MultiRaterAgreement> MultiRater,
     Coverage Coverage,
     IReadOnlyList<string> Notes)
 {

@@ -49,6 +49,7 @@ public static class HtmlReport
             Table(sb, $"Per site (against {r.PrimaryTarget})", r.Models.SelectMany(m => ReportViews.PerSite(r, unit, m)).ToList());
         }
         Table(sb, "Inter-rater agreement", inter);
+        if (ReportViews.MultiRaterLine(r, unit) is { } fleiss) sb.Append($"<p>{E(fleiss)}.</p>");
 
         var cmp = ReportViews.Comparisons(r, unit);
         if (cmp.Count > 0)

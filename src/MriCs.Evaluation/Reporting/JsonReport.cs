@@ -39,6 +39,19 @@ public static class JsonReport
             Cells(w, "perSite", r.Models.SelectMany(m => ReportViews.PerSite(r, unit, m)).ToList(), false);
             Cells(w, "interRater", ReportViews.InterRater(r, unit), false);
 
+            w.WritePropertyName("multiRater");
+            if (ReportViews.MultiRater(r, unit) is { } mr)
+            {
+                w.WriteStartObject();
+                StringArray(w, "raters", mr.Raters);
+                w.WriteNumber("n", mr.N);
+                w.WriteNumber("patients", mr.Patients);
+                Fleiss(w, "threeClass", mr.ThreeClass, mr.ThreeClassBootstrap);
+                Fleiss(w, "binary", mr.Binary, mr.BinaryBootstrap);
+                w.WriteEndObject();
+            }
+            else w.WriteNullValue();
+
             w.WriteStartArray("comparisons");
             foreach (var c in ReportViews.Comparisons(r, unit)) Comparison(w, c);
             w.WriteEndArray();
@@ -137,6 +150,19 @@ public static class JsonReport
         if (k.Band is { } band) w.WriteString("band", band.Label()); else w.WriteNull("band");
         if (e.UndefinedReason is { } why) w.WriteString("undefined", why);
         if (e.Caveat is { } caveat) w.WriteString("caveat", caveat);
+        w.WriteEndObject();
+    }
+
+    private static void Fleiss(Utf8JsonWriter w, string name, FleissEstimate e, BootstrapInterval? ci)
+    {
+        w.WriteStartObject(name);
+        Number(w, "fleissKappa", e.Kappa);
+        Number(w, "bootstrapLow", ci?.Low);
+        Number(w, "bootstrapHigh", ci?.High);
+        w.WriteNumber("observedAgreement", e.ObservedAgreement);
+        w.WriteNumber("expectedAgreement", e.ExpectedAgreement);
+        if (e.Band is { } band) w.WriteString("band", band.Label()); else w.WriteNull("band");
+        if (e.UndefinedReason is { } why) w.WriteString("undefined", why);
         w.WriteEndObject();
     }
 

@@ -27,6 +27,11 @@ public static class MarkdownReport
         if (r.Sites.Count > 0)
             Section(sb, $"Per site (against {r.PrimaryTarget})", r.Models.SelectMany(m => ReportViews.PerSite(r, unit, m)).ToList());
         Section(sb, "Inter-rater agreement", ReportViews.InterRater(r, unit));
+        if (ReportViews.MultiRaterLine(r, unit) is { } fleiss)
+        {
+            sb.AppendLine(Md(fleiss) + ".");
+            sb.AppendLine();
+        }
 
         var cmp = ReportViews.Comparisons(r, unit);
         if (cmp.Count > 0)

@@ -25,6 +25,18 @@ public static class ReportViews
     public static IReadOnlyList<KappaComparison> Comparisons(AgreementReport r, AnalysisUnit unit) =>
         r.Comparisons.Where(c => c.Unit == unit).ToList();
 
+    public static MultiRaterAgreement? MultiRater(AgreementReport r, AnalysisUnit unit) =>
+        r.MultiRater.FirstOrDefault(m => m.Unit == unit);
+
+    /// <summary>"Fleiss' kappa of s1, s2, s3 on 118 items (30 patients): 3-class 0.712 (0.65, 0.77), binary ...".</summary>
+    public static string? MultiRaterLine(AgreementReport r, AnalysisUnit unit) =>
+        MultiRater(r, unit) is not { } m ? null
+        : $"Fleiss' kappa of {string.Join(", ", m.Raters)} on {m.N} items ({m.Patients} patients): " +
+          $"3-class {Fleiss(m.ThreeClass)} bootstrap {Fmt.Ci(m.ThreeClassBootstrap)}, binary {Fleiss(m.Binary)} bootstrap {Fmt.Ci(m.BinaryBootstrap)}";
+
+    private static string Fleiss(Statistics.FleissEstimate e) =>
+        e.Kappa is null ? "undefined" : $"{Fmt.F3(e.Kappa)} ({(e.Band is { } b ? Statistics.InterpretationBands.Label(b) : "n/a")})";
+
     /// <summary>The headline unit must have been analysed.</summary>
     public static void Require(AgreementReport r, AnalysisUnit unit)
     {

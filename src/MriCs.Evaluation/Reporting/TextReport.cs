@@ -36,6 +36,7 @@ public static class TextReport
             sb.AppendLine();
             sb.AppendLine("Inter-rater agreement");
             Table(sb, inter);
+            if (ReportViews.MultiRaterLine(r, unit) is { } fleiss) sb.AppendLine(fleiss);
         }
         var cmp = ReportViews.Comparisons(r, unit);
         if (cmp.Count > 0)

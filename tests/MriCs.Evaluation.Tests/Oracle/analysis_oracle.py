@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
-from statsmodels.stats.inter_rater import cohens_kappa
+from statsmodels.stats.inter_rater import aggregate_raters, cohens_kappa, fleiss_kappa
 
 warnings.simplefilter("ignore")
 
@@ -122,3 +122,16 @@ for ai, ap, a, bi, bp, b in pairs:
     strata = [("all", commonp)] + [("site:" + s, [p for p in commonp if sites.get(p) == s]) for s in site_names]
     for name, ps in strata:
         print(";".join(["patient", a, b, name] + stats([ap[a][p] for p in ps], [bp[b][p] for p in ps])))
+
+# Fleiss' kappa of all raters on the items every rater graded.
+if len(raters) >= 2:
+    for unit, src in (("image", ref_images), ("patient", ref_patients)):
+        keys = sorted(set.intersection(*[set(src[r]) for r in raters]))
+        out = ["fleiss", unit, "n=%d" % len(keys)]
+        if keys:
+            data = np.array([[src[r][k] for r in raters] for k in keys])
+            for name, d, n_cat in (("u", data, 3), ("b", np.minimum(data, 1), 2)):
+                table, _ = aggregate_raters(d, n_cat=n_cat)
+                with np.errstate(all="ignore"):
+                    out.append("k_%s=%s" % (name, fmt(fleiss_kappa(table, method="fleiss"))))
+        print(";".join(out))
