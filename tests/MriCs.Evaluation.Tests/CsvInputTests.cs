@@ -43,6 +43,19 @@ public class CsvInputTests
     }
 
     [Fact]
+    public void The_phantom_labels_file_is_read_and_levels_the_study_does_not_grade_are_skipped()
+    {
+        // MriCs.Phantom's training labels.csv header, with its optional extra levels.
+        var t = R("file,patient_id,patient_index,site,split,level,grade,width,height,pixel_spacing_mm,roi_x0,roi_y0,roi_x1,roi_y1\n" +
+                  "images/p00000_C2-3.pgm,PH0,0,north,train,C2/3,0,256,256,0.5,1,2,3,4\n" +
+                  "images/p00000_C3-4.pgm,PH0,0,north,train,C3/4,1,256,256,0.5,1,2,3,4\n" +
+                  "images/p00000_C7-T1.pgm,PH0,0,north,train,C7/T1,2,256,256,0.5,1,2,3,4\n");
+        Assert.Single(t.Rows);
+        Assert.Equal((DiscLevel.C3C4, 1, "north", "reference"), (t.Rows[0].Level!.Value, t.Rows[0].Grade, t.Rows[0].Site, t.Rows[0].Rater));
+        Assert.Equal(2, t.SkippedOtherLevels);
+    }
+
+    [Fact]
     public void References_without_a_rater_column_are_one_rater()
     {
         var t = R("patient_id,level,grade\r\nP1,C3/4,1\r\nP1,C4/5,2\r\n");
@@ -61,7 +74,7 @@ public class CsvInputTests
     }
 
     [Theory]
-    [InlineData("patient_id,level,model,grade\nP1,C2/3,m,1\n", 2, "level")]
+    [InlineData("patient_id,level,model,grade\nP1,C1/2,m,1\n", 2, "level")]
     [InlineData("patient_id,level,model,grade\nP1,C3/4,m\n", 2, "3 fields, header has 4")]
     [InlineData("patient_id,level,model\nP1,C3/4,m\n", 1, "lacks column(s) grade")]
     [InlineData("patient_id,level,model,grade,grade\n", 1, "appears twice")]

@@ -269,7 +269,7 @@ public static class AgreementAnalysis
                     listed.Add(new UnmatchedKey(references.File, r.Line, r.PatientId, r.Level is { } l ? l.Label() : DiscLevels.PatientLevel, m, "no prediction"));
             }
         return new Coverage(predictions.Rows.Count, references.Rows.Count, patients, noReference, noPrediction, ungraded,
-            withoutConsensus.Images, withoutConsensus.Patients, listed);
+            withoutConsensus.Images, withoutConsensus.Patients, predictions.SkippedOtherLevels + references.SkippedOtherLevels, listed);
     }
 
     /// <summary>Items graded by every named source at the unit, sorted by patient id (ordinal) and

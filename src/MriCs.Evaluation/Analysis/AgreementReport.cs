@@ -101,6 +101,7 @@ public sealed record Coverage(
     int PredictionsUngraded,
     int ImagesWithoutConsensus,
     int PatientsWithoutConsensus,
+    int RowsAtOtherLevels,
     IReadOnlyList<UnmatchedKey> Listed);
 
 public sealed record AgreementReport(

@@ -29,6 +29,17 @@ public static class DiscLevels
         _ => throw new ArgumentOutOfRangeException(nameof(level)),
     };
 
+    /// <summary>
+    /// C2/3 and C7/T1 (any of the accepted spellings): real cervical disc levels that the study does not
+    /// grade. Inputs may carry them (the phantom can generate them); they are skipped and counted.
+    /// </summary>
+    public static bool IsUngradedCervicalLevel(string text)
+    {
+        var s = text.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()
+            .Replace('-', '/').Replace('_', '/');
+        return s is "C2/3" or "C2/C3" or "C23" or "C7/T1" or "C7T1";
+    }
+
     /// <summary>Accepts "C3/4", "C3-4", "C3_4", "C3/C4", "C3-C4", "C34" (case-insensitive, spaces ignored).</summary>
     public static bool TryParse(string text, out DiscLevel level)
     {

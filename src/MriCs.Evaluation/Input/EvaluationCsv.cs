@@ -7,7 +7,8 @@ namespace MriCs.Evaluation.Input;
 /// predictions <c>patient_id,level,model,grade[,site,p0,p1,p2,reason]</c> and
 /// references <c>patient_id,level[,rater],grade[,site]</c> (a file without a rater column is one
 /// rater named "reference"). Column order is free, names are case-insensitive, unknown columns
-/// (study_uid, sop_instance_uid...) are ignored. Level "patient" is a patient-level grade. A
+/// (study_uid, sop_instance_uid...) are ignored. Level "patient" is a patient-level grade; rows at C2/3 and C7/T1 (levels the study does not
+/// grade) are skipped and counted. A
 /// prediction's grade may be empty (the pipeline gave none; probabilities then empty too). Every malformed row, duplicate key or conflicting site is an
 /// <see cref="EvaluationInputException"/> naming the file and line.
 /// </summary>
@@ -48,6 +49,7 @@ public static class EvaluationCsv
             throw new EvaluationInputException(file, 1, "probability columns must be all of p0,p1,p2 or none");
 
         var rows = new List<PredictionRow>();
+        var skipped = 0;
         var seen = new Dictionary<(string, DiscLevel?, string), int>();
         var sites = new SiteTracker(file);
         var reasonCol = h.Optional("reason");
@@ -57,6 +59,7 @@ public static class EvaluationCsv
             if (rows.Count >= MaxRows) throw new EvaluationInputException(file, line, $"more than {MaxRows} rows");
             h.CheckWidth(f, line);
             var patient = Identifier(f[h.Required("patient_id")], "patient_id", file, line);
+            if (DiscLevels.IsUngradedCervicalLevel(f[h.Required("level")])) { skipped++; continue; }
             var level = Level(f[h.Required("level")], file, line);
             var model = Identifier(f[h.Required("model")], "model", file, line);
             int? grade = f[h.Required("grade")].Length == 0 ? null : Grade(f[h.Required("grade")], file, line);
@@ -83,7 +86,7 @@ public static class EvaluationCsv
             rows.Add(new PredictionRow(patient, level, model, grade, site, probs, line, reason));
         }
         if (rows.Count == 0) throw new EvaluationInputException(file, 0, "no prediction rows");
-        return new InputTable<PredictionRow>(file, rows);
+        return new InputTable<PredictionRow>(file, rows, skipped);
     }
 
     public static InputTable<ReferenceRow> ReadReferences(TextReader text, string file)
@@ -91,6 +94,7 @@ public static class EvaluationCsv
         var csv = new CsvLineReader(text, file);
         var h = Header.Read(csv, file, ["patient_id", "level", "grade"], ["rater", "site"]);
         var rows = new List<ReferenceRow>();
+        var skipped = 0;
         var seen = new Dictionary<(string, DiscLevel?, string), int>();
         var sites = new SiteTracker(file);
         while (csv.Next() is { } f)
@@ -99,6 +103,7 @@ public static class EvaluationCsv
             if (rows.Count >= MaxRows) throw new EvaluationInputException(file, line, $"more than {MaxRows} rows");
             h.CheckWidth(f, line);
             var patient = Identifier(f[h.Required("patient_id")], "patient_id", file, line);
+            if (DiscLevels.IsUngradedCervicalLevel(f[h.Required("level")])) { skipped++; continue; }
             var level = Level(f[h.Required("level")], file, line);
             var raterCol = h.Optional("rater");
             var rater = raterCol >= 0 ? Identifier(f[raterCol], "rater", file, line) : DefaultRater;
@@ -112,7 +117,7 @@ public static class EvaluationCsv
             rows.Add(new ReferenceRow(patient, level, rater, grade, site, line));
         }
         if (rows.Count == 0) throw new EvaluationInputException(file, 0, "no reference rows");
-        return new InputTable<ReferenceRow>(file, rows);
+        return new InputTable<ReferenceRow>(file, rows, skipped);
     }
 
     private static string Identifier(string value, string column, string file, int line)

@@ -24,5 +24,8 @@ public sealed record ReferenceRow(
     string? Site,
     int Line);
 
-/// <summary>Rows read from a file, with the file's name for messages.</summary>
-public sealed record InputTable<T>(string File, IReadOnlyList<T> Rows);
+/// <summary>
+/// Rows read from a file, with the file's name for messages, and how many rows at disc levels the
+/// study does not grade (C2/3, C7/T1) were skipped.
+/// </summary>
+public sealed record InputTable<T>(string File, IReadOnlyList<T> Rows, int SkippedOtherLevels = 0);

@@ -71,7 +71,8 @@ public static class HtmlReport
         var cov = r.Coverage;
         sb.Append("<h2>Coverage</h2>");
         sb.Append($"<p>{cov.PredictionRows} prediction rows, {cov.ReferenceRows} reference rows, {cov.Patients} patients; {cov.PredictionsUngraded} predictions without a grade; {cov.PredictionsWithoutReference} predictions without a reference grade; " +
-                  $"{cov.ReferencesWithoutPrediction} (image, model) pairs without a prediction{(r.Raters.Count >= 2 ? $"; {cov.ImagesWithoutConsensus} images and {cov.PatientsWithoutConsensus} patients without a rater majority" : "")}.</p>");
+                  $"{cov.ReferencesWithoutPrediction} (image, model) pairs without a prediction{(r.Raters.Count >= 2 ? $"; {cov.ImagesWithoutConsensus} images and {cov.PatientsWithoutConsensus} patients without a rater majority" : "")}" +
+                  $"{(cov.RowsAtOtherLevels > 0 ? $"; {cov.RowsAtOtherLevels} rows at C2/3 or C7/T1 skipped" : "")}.</p>");
         if (cov.Listed.Count > 0)
         {
             sb.Append("<table><tr><th>file</th><th>line</th><th>patient</th><th>level</th><th>model</th><th>problem</th></tr>");

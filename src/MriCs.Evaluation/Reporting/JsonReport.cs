@@ -67,6 +67,7 @@ public static class JsonReport
             w.WriteNumber("predictionsUngraded", r.Coverage.PredictionsUngraded);
             w.WriteNumber("imagesWithoutConsensus", r.Coverage.ImagesWithoutConsensus);
             w.WriteNumber("patientsWithoutConsensus", r.Coverage.PatientsWithoutConsensus);
+            w.WriteNumber("rowsAtOtherLevels", r.Coverage.RowsAtOtherLevels);
             w.WriteStartArray("listed");
             foreach (var u in r.Coverage.Listed)
             {

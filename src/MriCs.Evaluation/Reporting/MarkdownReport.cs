@@ -70,7 +70,8 @@ public static class MarkdownReport
         sb.AppendLine();
         sb.AppendLine($"{cov.PredictionRows} prediction rows, {cov.ReferenceRows} reference rows, {cov.Patients} patients. " +
                       $"{cov.PredictionsUngraded} predictions without a grade, {cov.PredictionsWithoutReference} predictions without a reference grade, {cov.ReferencesWithoutPrediction} (image, model) pairs without a prediction" +
-                      (r.Raters.Count >= 2 ? $", {cov.ImagesWithoutConsensus} images and {cov.PatientsWithoutConsensus} patients without a rater majority." : "."));
+                      (r.Raters.Count >= 2 ? $", {cov.ImagesWithoutConsensus} images and {cov.PatientsWithoutConsensus} patients without a rater majority" : "") +
+                      (cov.RowsAtOtherLevels > 0 ? $", {cov.RowsAtOtherLevels} rows at C2/3 or C7/T1 skipped." : "."));
         if (cov.Listed.Count > 0)
         {
             sb.AppendLine();

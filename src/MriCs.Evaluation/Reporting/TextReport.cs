@@ -50,7 +50,8 @@ public static class TextReport
         sb.AppendLine();
         sb.AppendLine($"rows: {cov.PredictionRows} predictions, {cov.ReferenceRows} reference grades, {cov.Patients} patients; " +
                       $"{cov.PredictionsUngraded} predictions without a grade, {cov.PredictionsWithoutReference} without a reference, {cov.ReferencesWithoutPrediction} (reference image, model) pairs without a prediction" +
-                      (r.Raters.Count >= 2 ? $", {cov.ImagesWithoutConsensus} images and {cov.PatientsWithoutConsensus} patients without a rater majority" : ""));
+                      (r.Raters.Count >= 2 ? $", {cov.ImagesWithoutConsensus} images and {cov.PatientsWithoutConsensus} patients without a rater majority" : "") +
+                      (cov.RowsAtOtherLevels > 0 ? $", {cov.RowsAtOtherLevels} rows at C2/3 or C7/T1 skipped" : ""));
         return sb.ToString();
     }
 
