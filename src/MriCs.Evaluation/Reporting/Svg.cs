@@ -23,7 +23,7 @@ public static class Svg
         sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"{E(title)}\">");
         sb.Append($"<text x=\"8\" y=\"16\" font-weight=\"bold\">{E(title)}</text>");
         sb.Append($"<text x=\"{left + k * cell / 2}\" y=\"34\" text-anchor=\"middle\">{E(columnLabel)} →</text>");
-        sb.Append($"<text x=\"{left - 30}\" y=\"{top + k * cell / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 {left - 30} {top + k * cell / 2})\">{E(rowLabel)} →</text>");
+        sb.Append($"<text x=\"20\" y=\"{top + k * cell / 2}\" text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 20 {top + k * cell / 2})\">{E(rowLabel)} →</text>");
         for (var j = 0; j < k; j++)
             sb.Append($"<text x=\"{left + j * cell + cell / 2}\" y=\"{top - 6}\" text-anchor=\"middle\">{Fmt.Grade(j, k)}</text>");
         for (var i = 0; i < k; i++)
