@@ -169,6 +169,22 @@ public class KappaTests
     }
 
     [Fact]
+    public void Per_class_precision_recall_and_f1_take_the_columns_as_truth()
+    {
+        var m = ClassMetrics.Of(M(3, 5, 0, 0, 2, 1, 1, 0, 0, 3));
+        Assert.Equal((7L, 5L, 1.0, 5.0 / 7), (m[0].Support, m[0].Predicted, m[0].Precision!.Value, m[0].Recall!.Value));
+        Assert.Equal(0.25, m[1].Precision!.Value, 12);
+        Assert.Equal(1.0, m[1].Recall!.Value, 12);
+        Assert.Equal(0.4, m[1].F1!.Value, 12);
+        Assert.Equal(2 * 0.75 / 1.75, m[2].F1!.Value, 12);
+        // A class never predicted has no precision; one never in the reference has no recall.
+        var empty = ClassMetrics.Of(M(3, 4, 0, 0, 0, 0, 0, 0, 0, 2));
+        Assert.Null(empty[1].Precision);
+        Assert.Null(empty[1].Recall);
+        Assert.Null(empty[1].F1);
+    }
+
+    [Fact]
     public void Binary_view_merges_grades_one_and_two()
     {
         var m = M(3, 1, 2, 3, 4, 5, 6, 7, 8, 9).ToBinary();

@@ -16,7 +16,7 @@ public static class EvaluationCsv
 {
     public const string DefaultRater = "reference";
     public const int MaxIdentifierLength = 256;
-    public const int MaxRows = 10_000_000;
+    public const int MaxRows = 2_000_000;
 
     public static InputTable<PredictionRow> ReadPredictions(string path)
     {

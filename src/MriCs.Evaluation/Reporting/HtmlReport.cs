@@ -67,6 +67,15 @@ public static class HtmlReport
             sb.Append(Svg.Heatmap(c.BinaryMatrix, $"{c.A}: binary", c.A, c.B));
         }
         sb.Append("</div>");
+        sb.Append($"<h2>Per-class figures against {E(r.PrimaryTarget)}</h2><table><tr><th>model</th><th>accuracy</th>" +
+                  "<th>precision 0 / 1 / 2</th><th>recall 0 / 1 / 2</th><th>F1 0 / 1 / 2</th><th>sensitivity (1+2)</th><th>specificity (0)</th></tr>");
+        foreach (var c in perModel)
+        {
+            string Three(Func<Statistics.ClassMetrics, double?> f) => string.Join(" / ", c.ThreeClassMetrics.Select(m => Fmt.F3(f(m))));
+            sb.Append($"<tr><td>{E(c.A)}</td><td class=\"num\">{Fmt.Pct(c.PercentAgreement)}</td><td>{Three(m => m.Precision)}</td><td>{Three(m => m.Recall)}</td>" +
+                      $"<td>{Three(m => m.F1)}</td><td class=\"num\">{Fmt.F3(c.BinaryMetrics[1].Recall)}</td><td class=\"num\">{Fmt.F3(c.BinaryMetrics[0].Recall)}</td></tr>");
+        }
+        sb.Append("</table>");
 
         var cov = r.Coverage;
         sb.Append("<h2>Coverage</h2>");
