@@ -42,6 +42,9 @@ public class ReportRenderingTests
             Assert.Equal(unit == AnalysisUnit.Image ? r.Models.Count * 4 : 0, root.GetProperty("perLevel").GetArrayLength());
             Assert.Equal(r.Cells.Count, root.GetProperty("cells").GetArrayLength());
             Assert.Equal(3, overall.GetProperty("confusionThreeClass").GetArrayLength());
+            Assert.Equal(r.Models.Count, overall.GetProperty("perVersion").GetArrayLength());
+            Assert.Equal(2, overall.GetProperty("perSite").GetArrayLength());
+            Assert.All(overall.GetProperty("perSite").EnumerateArray(), e => Assert.Equal("ensemble", e.GetProperty("a").GetString()));
         }
     }
 

@@ -33,7 +33,14 @@ public static class JsonReport
             w.WriteNumber("seed", r.Options.Seed);
 
             w.WritePropertyName("overall");
-            if (r.Overall(unit) is { } o) Cell(w, o, matrices: true); else w.WriteNullValue();
+            // The shape: overall also nests the per-version and per-site entries.
+            if (r.Overall(unit) is { } o)
+                Cell(w, o, matrices: true, extra: () =>
+                {
+                    Cells(w, "perVersion", ReportViews.PerModel(r, unit), false);
+                    Cells(w, "perSite", ReportViews.PerSite(r, unit, r.PrimaryModel), false);
+                });
+            else w.WriteNullValue();
             Cells(w, "perModel", ReportViews.PerModel(r, unit), false);
             Cells(w, "perLevel", r.Models.SelectMany(m => ReportViews.PerLevel(r, unit, m)).ToList(), false);
             Cells(w, "perSite", r.Models.SelectMany(m => ReportViews.PerSite(r, unit, m)).ToList(), false);
@@ -102,7 +109,7 @@ public static class JsonReport
         w.WriteEndArray();
     }
 
-    private static void Cell(Utf8JsonWriter w, AgreementCell c, bool matrices)
+    private static void Cell(Utf8JsonWriter w, AgreementCell c, bool matrices, Action? extra = null)
     {
         w.WriteStartObject();
         w.WriteString("unit", Fmt.Unit(c.Unit));
@@ -127,6 +134,7 @@ public static class JsonReport
             Metrics(w, "classesThreeClass", c.ThreeClassMetrics);
             Metrics(w, "classesBinary", c.BinaryMetrics);
         }
+        extra?.Invoke();
         w.WriteEndObject();
     }
 
