@@ -56,39 +56,8 @@ public static class AgreementAnalysis
                 pairs.Add((ComparisonKind.RaterVsRater, raters[i], raters[j]));
 
         var siteNames = sites.Values.OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        // Every cell and comparison bootstraps with its own seeded generator, so computing them in
-        // parallel gives the same report as computing them one after the other.
-        var cellJobs = new List<Func<AgreementCell>>();
-        foreach (var unit in options.Units.Distinct())
-            foreach (var (kind, a, b) in pairs)
-            {
-                var items = Align(grades, sites, unit, [a, b]);
-                var u = unit;
-                cellJobs.Add(() => Cell(u, kind, a, b, Stratum.All, items, options));
-                if (unit == AnalysisUnit.Image)
-                    foreach (var level in DiscLevels.All)
-                        cellJobs.Add(() => Cell(u, kind, a, b, new Stratum(level, null), items.Where(x => x.Level == level).ToList(), options));
-                foreach (var site in siteNames)
-                    cellJobs.Add(() => Cell(u, kind, a, b, new Stratum(null, site), items.Where(x => x.Site == site).ToList(), options));
-            }
-
-        var comparisonJobs = new List<Func<KappaComparison>>();
-        if (options.Comparisons)
-            foreach (var unit in options.Units.Distinct())
-            {
-                var u = unit;
-                for (var i = 0; i < models.Count; i++)
-                    for (var j = i + 1; j < models.Count; j++)
-                    {
-                        var (m1, m2) = (models[i], models[j]);
-                        comparisonJobs.Add(() => Compare(grades, sites, u, options, $"{m1} vs {m2}, both against {primaryTarget}", m1, primaryTarget, m2, primaryTarget));
-                    }
-                if (raters.Count >= 2)
-                    foreach (var m in models)
-                        foreach (var r in raters)
-                            foreach (var s in raters.Where(s => s != r))
-                                comparisonJobs.Add(() => Compare(grades, sites, u, options, $"{m} against {r} compared with {s} against {r}", m, r, s, r));
-            }
+        var cellJobs = PlanCells(grades, sites, pairs, siteNames, options);
+        var comparisonJobs = options.Comparisons ? PlanComparisons(grades, sites, models, raters, primaryTarget, options) : [];
 
         var multiRater = raters.Count >= 2
             ? options.Units.Distinct().Select(u => MultiRater(grades, sites, u, raters, options)).ToList()
@@ -102,6 +71,55 @@ public static class AgreementAnalysis
             else comparisons[k - cellJobs.Count] = comparisonJobs[k - cellJobs.Count]();
         });
 
+        return new AgreementReport(options, predictions.File, references.File, models, raters, siteNames,
+            primaryModel, primaryTarget, cells, comparisons, multiRater, coverage, Notes(options, raters.Count));
+    }
+
+    // Every cell and comparison bootstraps with its own seeded generator, so computing them in
+    // parallel gives the same report as computing them one after the other.
+    private static List<Func<AgreementCell>> PlanCells(Dictionary<string, RatingSource> grades, Dictionary<string, string?> sites,
+        List<(ComparisonKind Kind, string A, string B)> pairs, List<string> siteNames, AgreementOptions options)
+    {
+        var jobs = new List<Func<AgreementCell>>();
+        foreach (var unit in options.Units.Distinct())
+            foreach (var (kind, a, b) in pairs)
+            {
+                var items = Align(grades, sites, unit, [a, b]);
+                jobs.Add(() => Cell(unit, kind, a, b, Stratum.All, items, options));
+                if (unit == AnalysisUnit.Image)
+                    foreach (var level in DiscLevels.All)
+                        jobs.Add(() => Cell(unit, kind, a, b, new Stratum(level, null), items.Where(x => x.Level == level).ToList(), options));
+                foreach (var site in siteNames)
+                    jobs.Add(() => Cell(unit, kind, a, b, new Stratum(null, site), items.Where(x => x.Site == site).ToList(), options));
+            }
+        return jobs;
+    }
+
+    /// <summary>Each pair of models against the headline reference; with several raters, each model
+    /// against rater R compared with each other rater S against R.</summary>
+    private static List<Func<KappaComparison>> PlanComparisons(Dictionary<string, RatingSource> grades, Dictionary<string, string?> sites,
+        List<string> models, List<string> raters, string primaryTarget, AgreementOptions options)
+    {
+        var jobs = new List<Func<KappaComparison>>();
+        foreach (var unit in options.Units.Distinct())
+        {
+            for (var i = 0; i < models.Count; i++)
+                for (var j = i + 1; j < models.Count; j++)
+                {
+                    var (m1, m2) = (models[i], models[j]);
+                    jobs.Add(() => Compare(grades, sites, unit, options, $"{m1} vs {m2}, both against {primaryTarget}", m1, primaryTarget, m2, primaryTarget));
+                }
+            if (raters.Count >= 2)
+                foreach (var m in models)
+                    foreach (var r in raters)
+                        foreach (var s in raters.Where(s => s != r))
+                            jobs.Add(() => Compare(grades, sites, unit, options, $"{m} against {r} compared with {s} against {r}", m, r, s, r));
+        }
+        return jobs;
+    }
+
+    private static List<string> Notes(AgreementOptions options, int raterCount)
+    {
         var notes = new List<string>
         {
             "kappa CI (asymptotic): kappa ± 1.96·ASE, the non-null standard error of Fleiss, Cohen & Everitt (1969) as SPSS reports it, clipped to [-1, 1].",
@@ -111,13 +129,12 @@ public static class AgreementAnalysis
             "Predictions without a grade (no ROI, not gradable) are left out of every kappa and counted under coverage.",
             "Binary: grade 0 against grades 1 and 2 (surgery not recommended vs considered). Rows of a matrix are the first-named side (the model), columns the reference.",
         };
-        if (raters.Count >= 2)
+        if (raterCount >= 2)
             notes.Add("Fleiss' kappa: all raters together, on the items every rater graded (Fleiss 1971), with a patient-bootstrap interval.");
-        if (raters.Count >= 2)
+        if (raterCount >= 2)
             notes.Add("Consensus: the grade given by a strict majority of the raters who graded the image or patient (at least 2); items without one are left out of consensus cells.");
 
-        return new AgreementReport(options, predictions.File, references.File, models, raters, siteNames,
-            primaryModel, primaryTarget, cells, comparisons, multiRater, coverage, notes);
+        return notes;
     }
 
     private readonly record struct ItemKey(string PatientId, DiscLevel Level);
