@@ -11,6 +11,9 @@ public static class EvaluateCommands
     /// <summary>sysexits EX_DATAERR: the input files are malformed.</summary>
     public const int DataErrorExitCode = 65;
 
+    /// <summary>sysexits EX_CANTCREAT: the report folder cannot be written.</summary>
+    public const int CantCreateExitCode = 73;
+
     public static IReadOnlyList<CliCommand> All { get; } =
     [
         new("evaluate",
@@ -72,8 +75,16 @@ public static class EvaluateCommands
 
         if (args.Option("out") is { } dir)
         {
-            foreach (var path in ReportWriter.WriteAll(report, unit, dir))
-                ctx.Error.WriteLine($"wrote {path}");
+            try
+            {
+                foreach (var path in ReportWriter.WriteAll(report, unit, dir))
+                    ctx.Error.WriteLine($"wrote {path}");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                ctx.Error.WriteLine($"mrics evaluate: cannot write the report to {dir}: {ex.Message}");
+                return CantCreateExitCode;
+            }
         }
         ctx.Out.Write(args.Flag("json") ? JsonReport.Render(report, unit) + "\n" : TextReport.Render(report, unit, by));
         return 0;
