@@ -7,7 +7,7 @@ data="$1"
 models="$(dirname "$here")"
 py=/usr/bin/python3
 size="${CLS_SIZE:-128}"
-$py "$here/train.py" classifier --data "$data" --models "$models" --id cls-mobilenetv3-small-050 --size "$size" --budget-min "${B_MBV3:-3}"
+$py "$here/train.py" classifier --data "$data" --models "$models" --id cls-mobilenetv3-small-050 --size "$size" --budget-min "${B_MBV3:-3}" --export
 $py "$here/make_manifest.py"
 $py "$here/train.py" classifier --data "$data" --models "$models" --id cls-mnasnet-small --size "$size" --budget-min "${B_MNAS:-4}" --export
 $py "$here/make_manifest.py"
