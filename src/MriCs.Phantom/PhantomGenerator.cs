@@ -25,7 +25,8 @@ public static class PhantomGenerator
             matrices[index % matrices.Length], r.Uniform(140, 160), r.Uniform(170, 200));
     }
 
-    public static PhantomPatient Patient(PhantomOptions options, int index)
+    /// <summary>Everything about a patient except the pixels (cheap): identity, site, and per level grade, anatomy, geometry.</summary>
+    public static PatientPlan Plan(PhantomOptions options, int index)
     {
         if (index < 0) throw new ArgumentOutOfRangeException(nameof(index), index, "patient index must be >= 0");
         if (options.Sites < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Sites, "at least one site");
@@ -35,7 +36,7 @@ public static class PhantomGenerator
         var sex = r.Chance(0.55) ? 'M' : 'F';
         var degeneration = (age - 55) / 25.0 * 0.7 + 0.55 * r.Gaussian() + 0.15;
         var size = r.Uniform(0.88, 1.12);
-        var slices = new List<PhantomSlice>();
+        var slices = new List<SlicePlan>();
         foreach (var level in options.LevelsOrStudy)
         {
             var lr = PhantomRandom.For(options.Seed, 3, index, (int)level);
@@ -43,10 +44,17 @@ public static class PhantomGenerator
             var grade = score < Grade1Threshold ? 0 : score < Grade2Threshold ? 1 : 2;
             var anatomy = Anatomy(ref lr, level, grade);
             var geometry = Geometry(ref lr, site, size);
-            slices.Add(SliceRenderer.Render(level, grade, anatomy, geometry, lr.NextUInt64()));
+            slices.Add(new SlicePlan(level, grade, anatomy, geometry, lr.NextUInt64()));
         }
-        return new PhantomPatient(index, $"PHANTOM-{options.Seed & 0xFFFF:X4}-{index + 1:D5}", $"PHANTOM^SYNTHETIC{index + 1:D5}",
+        return new PatientPlan(index, $"PHANTOM-{options.Seed & 0xFFFF:X4}-{index + 1:D5}", $"PHANTOM^SYNTHETIC{index + 1:D5}",
             age, sex, site, degeneration, slices);
+    }
+
+    public static PhantomPatient Patient(PhantomOptions options, int index)
+    {
+        var p = Plan(options, index);
+        return new PhantomPatient(p.Index, p.PatientId, p.PatientName, p.AgeYears, p.Sex, p.Site, p.Degeneration,
+            p.Slices.Select(s => SliceRenderer.Render(s.Level, s.Grade, s.Anatomy, s.Geometry, s.NoiseSeed)).ToList());
     }
 
     public static IEnumerable<PhantomPatient> Patients(PhantomOptions options, int count)

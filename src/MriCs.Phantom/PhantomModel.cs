@@ -6,6 +6,15 @@ public sealed record PhantomSite(int Index, string Name, double Gain, double Noi
 /// <summary>A synthetic patient: identity (clearly fake), age, site, and one graded slice per level.</summary>
 public sealed record PhantomPatient(int Index, string PatientId, string PatientName, int AgeYears, char Sex, PhantomSite Site, double Degeneration, IReadOnlyList<PhantomSlice> Slices);
 
+/// <summary>A patient before rendering: what <see cref="PhantomGenerator.Plan"/> decides from the seed.</summary>
+public sealed record PatientPlan(int Index, string PatientId, string PatientName, int AgeYears, char Sex, PhantomSite Site, double Degeneration, IReadOnlyList<SlicePlan> Slices);
+
+/// <summary>One level before rendering: grade, anatomy, geometry and the noise seed.</summary>
+public sealed record SlicePlan(SpinalLevel Level, int Grade, SliceAnatomy Anatomy, SliceGeometry Geometry, ulong NoiseSeed)
+{
+    public RoiBox Roi => SliceRenderer.Roi(Anatomy, Geometry);
+}
+
 /// <summary>The spinal-canal ROI in pixel coordinates of its image (x1, y1 exclusive).</summary>
 public readonly record struct RoiBox(int X0, int Y0, int X1, int Y1)
 {
