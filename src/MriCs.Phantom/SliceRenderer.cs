@@ -1,5 +1,12 @@
 namespace MriCs.Phantom;
 
+/// <summary>Weighting of a rendered slice (T2 for the graded series, T1 for a distractor).</summary>
+public enum SliceContrast
+{
+    T2,
+    T1,
+}
+
 /// <summary>
 /// Renders an axial T2-like cervical slice at a disc level from its anatomy and geometry: neck with
 /// subcutaneous fat and muscle, airway, vessels, disc (nucleus/annulus), posterior elements, and the
@@ -18,7 +25,10 @@ public static class SliceRenderer
     /// <summary>Display window width as a multiple of the site gain (stored = signal x gain).</summary>
     public const double WindowPerGain = 270;
 
-    public static PhantomSlice Render(SpinalLevel level, int grade, SliceAnatomy a, SliceGeometry g, ulong noiseSeed)
+    public static PhantomSlice Render(SpinalLevel level, int grade, SliceAnatomy a, SliceGeometry g, ulong noiseSeed) =>
+        Render(level, grade, a, g, noiseSeed, SliceContrast.T2);
+
+    public static PhantomSlice Render(SpinalLevel level, int grade, SliceAnatomy a, SliceGeometry g, ulong noiseSeed, SliceContrast contrast)
     {
         var n = g.Matrix;
         var stored = new ushort[n * n];
@@ -36,7 +46,8 @@ public static class SliceRenderer
                     {
                         var dx = (col + 0.25 + 0.5 * sx - g.CanalColumn) * inv;
                         var dy = (row + 0.25 + 0.5 * sy - g.CanalRow) * inv;
-                        s += Signal(a, cos * dx + sin * dy, -sin * dx + cos * dy);
+                        var t2 = Signal(a, cos * dx + sin * dy, -sin * dx + cos * dy);
+                        s += contrast == SliceContrast.T1 ? T1Of(t2) : t2;
                     }
                 s *= 0.25;
                 var x = (col + 0.5) / n * 2 - 1;
@@ -113,6 +124,19 @@ public static class SliceRenderer
         if (InEllipse(u, v, 0, a.CanalSemiAp + 30, 1.6, 9)) return Fat;
         return Muscle;
     }
+
+    /// <summary>The same tissue on a T1-weighted image (dark CSF, bright fat): the distractor series.</summary>
+    public static double T1Of(double t2) => t2 switch
+    {
+        Csf => 45,
+        Cord or CordOedema => 118,
+        Fat or Jugular => 225,
+        Muscle => 95,
+        0 => 0,
+        Air => 5,
+        Artery => 20,
+        _ => 100,
+    };
 
     private static double Gauss(double u, double w) => Math.Exp(-(u / w) * (u / w));
 }
