@@ -26,7 +26,7 @@ def load_pgm(path):
     pixels = np.frombuffer(parts[3], dtype=np.uint8)
     if pixels.size != w * h:
         raise ValueError(f"{path}: {pixels.size} pixels for {w}x{h}")
-    return pixels.reshape(h, w)
+    return pixels.reshape(h, w).copy()  # writable (torch.from_numpy warns on read-only buffers)
 
 
 def resize(plane, height, width):
