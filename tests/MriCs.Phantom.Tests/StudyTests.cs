@@ -89,6 +89,24 @@ public class StudyTests
     }
 
     [Fact]
+    public void Stack_is_one_continuous_series_with_one_graded_slice_per_disc()
+    {
+        var t2 = Study(6, new StudyOptions { Protocol = PhantomProtocol.Stack }).Where(f => Desc(f) == PhantomStudy.AxialT2Description).ToList();
+        Assert.InRange(t2.Count, 25, 40);
+        var z = t2.Select(f => f.File.Dataset.GetDoubles(DicomTag.ImagePositionPatient)[2]).ToList();
+        for (var i = 1; i < z.Count; i++) Assert.Equal(-PhantomStudy.StackSpacingMm, z[i] - z[i - 1], 1e-3);
+        Assert.Single(t2.Select(f => (f.File.Dataset.GetInt(DicomTag.Rows), f.File.Dataset.GetDoubles(DicomTag.PixelSpacing)[0])).Distinct());
+        var graded = t2.Where(f => f.Truth is not null).ToList();
+        Assert.Equal(SpinalLevels.All, graded.Select(f => f.Truth!.Level));
+        var plan = PhantomGenerator.Plan(Options with { Levels = SpinalLevels.All }, 6);
+        Assert.Equal(plan.Slices.Select(s => s.Grade), graded.Select(f => f.Truth!.Grade));
+        // The study levels grade as in the key-image protocol of the same patient.
+        var key = Study(6).Where(f => f.Truth is not null).Select(f => (f.Truth!.Level, f.Truth.Grade));
+        Assert.Equal(key, graded.Where(f => SpinalLevels.Study.Contains(f.Truth!.Level)).Select(f => (f.Truth!.Level, f.Truth.Grade)));
+        Assert.All(t2.Where(f => f.Truth is null), f => Assert.False(f.File.Dataset.Contains(DicomTag.ImageComments)));
+    }
+
+    [Fact]
     public void Files_round_trip_and_carry_the_rendered_pixels()
     {
         var plan = PhantomGenerator.Plan(Options, 0);

@@ -12,6 +12,8 @@ public enum PhantomProtocol
     KeyImages,
     /// <summary>A block of 3-5 angled axial slices through each disc.</summary>
     Slabs,
+    /// <summary>A continuous axial stack from C2/3 to C7/T1 (3.5 mm); the slice at each disc carries the level's ground truth.</summary>
+    Stack,
 }
 
 /// <summary>Options of phantom DICOM studies.</summary>
@@ -67,7 +69,9 @@ public static class PhantomStudy
         var t1 = new Series(4, "t1_tse_tra", Uid(seed, index, 3, 4));
         var instanceT2 = 0;
         var instanceT1 = 0;
-        foreach (var s in plan.Slices)
+        if (study.Protocol == PhantomProtocol.Stack)
+            files.AddRange(Stack(PhantomGenerator.Plan(options with { Levels = SpinalLevels.All }, index), study, t2, common, folder, studyUid));
+        foreach (var s in study.Protocol == PhantomProtocol.Stack ? [] : plan.Slices)
         {
             var slabCount = study.Protocol == PhantomProtocol.Slabs ? 3 + (int)(s.NoiseSeed % 3) : 1;
             var tilt = study.Protocol == PhantomProtocol.Slabs ? ((int)((s.NoiseSeed >> 8) % 21) - 10) * Math.PI / 180 : 0;
@@ -83,15 +87,60 @@ public static class PhantomStudy
                 var uid = ds.GetRequiredString(DicomTag.SOPInstanceUID);
                 files.Add(new StudyFile(path, new DicomFile(ds), new GroundTruth(plan.PatientId, plan.Site.Name, studyUid, t2.Uid, uid, s.Level, s.Grade, image.Roi, path)));
             }
-            if (study.Distractors)
-            {
-                var image = SliceRenderer.Render(s.Level, s.Grade, s.Anatomy, s.Geometry, ~s.NoiseSeed, SliceContrast.T1);
-                var ds = common(t1, ++instanceT1);
-                Axial(ds, image, s.Level, 0, 0, 3.5, echo: 12, repetition: 600);
-                files.Add(new StudyFile(Path.Combine(folder, $"{t1.Number:D2}_{t1.Description}", $"IM{instanceT1:D4}.dcm"), new DicomFile(ds), null));
-            }
+        }
+        foreach (var s in study.Distractors ? plan.Slices : [])
+        {
+            var image = SliceRenderer.Render(s.Level, s.Grade, s.Anatomy, s.Geometry, ~s.NoiseSeed, SliceContrast.T1);
+            var ds = common(t1, ++instanceT1);
+            Axial(ds, image, s.Level, 0, 0, 3.5, echo: 12, repetition: 600);
+            files.Add(new StudyFile(Path.Combine(folder, $"{t1.Number:D2}_{t1.Description}", $"IM{instanceT1:D4}.dcm"), new DicomFile(ds), null));
         }
         return files;
+    }
+
+    public const double StackSpacingMm = 3.5;
+
+    /// <summary>
+    /// One geometry (the C5/6 slice's) for the whole stack; each slice takes the nearest disc's anatomy, its
+    /// intrusions fading with the distance from the disc (the cord rounds off away from it). The slice nearest
+    /// each disc is graded.
+    /// </summary>
+    private static IEnumerable<StudyFile> Stack(PatientPlan plan, StudyOptions study, Series t2, Func<Series, int, DicomDataset> common, string folder, string studyUid)
+    {
+        var geometry = plan.Slices.Single(s => s.Level == SpinalLevel.C5C6).Geometry;
+        var top = SagittalRenderer.LevelZ(SpinalLevel.C2C3) + 3 * StackSpacingMm;
+        var bottom = SagittalRenderer.LevelZ(SpinalLevel.C7T1) - 3 * StackSpacingMm;
+        var instance = 0;
+        for (var z = top; z >= bottom - 1e-9; z -= StackSpacingMm)
+        {
+            var s = plan.Slices.MinBy(x => Math.Abs(z - SagittalRenderer.LevelZ(x.Level)))!;
+            var d = z - SagittalRenderer.LevelZ(s.Level);
+            var atDisc = Math.Abs(d) < StackSpacingMm / 2;
+            var a = s.Anatomy;
+            if (!atDisc)
+            {
+                var f = Math.Exp(-(d / 4) * (d / 4));
+                var anterior = a.AnteriorIntrusionMm * f;
+                var posterior = a.PosteriorIntrusionMm * f;
+                var free = 2 * a.CanalSemiAp - anterior - posterior;
+                a = a with
+                {
+                    AnteriorIntrusionMm = anterior, PosteriorIntrusionMm = posterior, CordCentreAp = (anterior - posterior) / 2,
+                    CordSemiAp = Math.Max(a.CordSemiAp, Math.Min(3.6, free / 2 - 0.2)),
+                };
+            }
+            var image = SliceRenderer.Render(s.Level, s.Grade, a, geometry, s.NoiseSeed + (ulong)instance * 0x9E3779B97F4A7C15UL, SliceContrast.T2);
+            var ds = common(t2, ++instance);
+            Axial(ds, image, s.Level, d, 0, StackSpacingMm, echo: 96, repetition: 3500);
+            var path = Path.Combine(folder, $"{t2.Number:D2}_{t2.Description}", $"IM{instance:D4}.dcm");
+            GroundTruth? truth = null;
+            if (atDisc)
+            {
+                ds.SetString(study.LevelTag, s.Level.Label());
+                truth = new GroundTruth(plan.PatientId, plan.Site.Name, studyUid, t2.Uid, ds.GetRequiredString(DicomTag.SOPInstanceUID), s.Level, s.Grade, image.Roi, path);
+            }
+            yield return new StudyFile(path, new DicomFile(ds), truth);
+        }
     }
 
     /// <summary>Writes N patients' studies under <paramref name="directory"/> and labels.csv; returns the number of files.</summary>
