@@ -71,6 +71,8 @@ public sealed class OnnxSessionFactory
             InterOpNumThreads = _options.InterOpThreads,
         };
         if (_options.IntraOpThreads > 0) o.IntraOpNumThreads = _options.IntraOpThreads;
+        // Several sessions run side by side in a pipeline: spinning intra-op threads would starve each other.
+        o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return o;
     }
 
