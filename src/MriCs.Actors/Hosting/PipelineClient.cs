@@ -1,0 +1,48 @@
+using Akka.Actor;
+using Akka.Hosting;
+using MriCs.Actors.Protocol;
+using MriCs.Actors.Results;
+
+namespace MriCs.Actors.Hosting;
+
+/// <summary>What the CLI and tests do with a running node: ingest a folder, wait for recommendations, read results.</summary>
+public sealed class PipelineClient(ActorSystem system, IActorRegistry registry)
+{
+    public ActorSystem System => system;
+    public IActorRef Aggregators => registry.Get<ActorKeys.StudyAggregatorRegion>();
+
+    public Task<FolderIngested> IngestFolderAsync(string directory, TimeSpan timeout) =>
+        registry.Get<ActorKeys.Ingest>().Ask<FolderIngested>(new IngestFolder(Path.GetFullPath(directory)), timeout);
+
+    public Task<DispatcherStats> DispatcherStatsAsync() => registry.Get<ActorKeys.Dispatcher>().Ask<DispatcherStats>(GetDispatcherStats.Instance, TimeSpan.FromSeconds(10));
+
+    public Task<SlotStats> SlotStatsAsync(string slot) => registry.Get<ActorKeys.GpuWorkerRegion>().Ask<SlotStats>(new GetSlotStats(slot), TimeSpan.FromSeconds(30));
+
+    /// <summary>Polls the aggregators until every study has its recommendation; <paramref name="progress"/> gets (done, total).</summary>
+    public async Task<IReadOnlyList<Recommendation>> WaitForRecommendationsAsync(IReadOnlyList<string> studyUids, TimeSpan timeout,
+        Action<int, int>? progress = null, CancellationToken cancellation = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var done = new Dictionary<string, Recommendation>(StringComparer.Ordinal);
+        while (true)
+        {
+            var pending = studyUids.Where(u => !done.ContainsKey(u)).ToList();
+            if (pending.Count > 0)
+                foreach (var r in await ResultsQuery.GetAsync(Aggregators, pending, TimeSpan.FromSeconds(30)).ConfigureAwait(false))
+                    if (r.Recommendation is not null) done[r.StudyUid] = r.Recommendation;
+            progress?.Invoke(done.Count, studyUids.Count);
+            if (done.Count == studyUids.Count) return studyUids.Select(u => done[u]).ToList();
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{studyUids.Count - done.Count} of {studyUids.Count} studies have no recommendation after {timeout.TotalSeconds:0} s");
+            await Task.Delay(200, cancellation).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The recommendation of every study in the journal.</summary>
+    public async Task<IReadOnlyList<Recommendation>> AllRecommendationsAsync()
+    {
+        var uids = await ResultsQuery.AllStudyUidsAsync(system).ConfigureAwait(false);
+        var results = await ResultsQuery.GetAsync(Aggregators, uids, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        return results.Where(r => r.Recommendation is not null).Select(r => r.Recommendation!).ToList();
+    }
+}
