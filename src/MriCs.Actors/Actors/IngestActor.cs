@@ -66,32 +66,35 @@ public sealed class IngestActor : ReceiveActor, IWithTimers
     public static Props Props(IInstanceReader reader, IActorRef assembler, string? watchDirectory = null, TimeSpan? pollInterval = null, TimeSpan? batchTimeout = null) =>
         Akka.Actor.Props.Create(() => new IngestActor(reader, assembler, watchDirectory, pollInterval ?? TimeSpan.FromSeconds(2), batchTimeout ?? TimeSpan.FromMinutes(10)));
 
+    /// <summary>A watched file younger than this may still be being written: it waits for the next poll.</summary>
+    public static readonly TimeSpan SettleTime = TimeSpan.FromMilliseconds(500);
+
     private void Scan(string directory, IActorRef? replyTo, bool onlyNew)
     {
-        if (replyTo is null) _scanning = true;
-        var seen = onlyNew ? new HashSet<string>(_seen, StringComparer.Ordinal) : null;
-        var reader = _reader;
-        Task.Run(() => ReadFolder(directory, reader, seen)).PipeTo(Self,
-            success: r => new Scanned(directory, r.Headers, r.Rejected, replyTo),
-            failure: ex => new ScanFailed(directory, ex, replyTo));
+        IReadOnlyList<string>? files = null;
         if (onlyNew)
         {
-            // Remember what this scan will read so the next poll does not read it again.
-            foreach (var f in EnumerateFiles(directory)) _seen.Add(f);
+            _scanning = true;
+            var settled = DateTime.UtcNow - SettleTime;
+            files = EnumerateFiles(directory).Where(f => !_seen.Contains(f) && File.GetLastWriteTimeUtc(f) < settled).ToList();
+            foreach (var f in files) _seen.Add(f); // the next poll does not read them again
         }
+        var reader = _reader;
+        Task.Run(() => ReadFolder(directory, reader, files)).PipeTo(Self,
+            success: r => new Scanned(directory, r.Headers, r.Rejected, replyTo),
+            failure: ex => new ScanFailed(directory, ex, replyTo));
     }
 
     /// <summary>Reads every file's header (pure apart from the file system).</summary>
-    public static (List<InstanceHeader> Headers, List<RejectedFile> Rejected) ReadFolder(string directory, IInstanceReader reader, IReadOnlySet<string>? skip = null)
+    public static (List<InstanceHeader> Headers, List<RejectedFile> Rejected) ReadFolder(string directory, IInstanceReader reader, IReadOnlyList<string>? files = null)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"folder '{directory}' does not exist");
         var sidecarPath = Path.Combine(directory, SidecarFileName);
         var sidecar = File.Exists(sidecarPath) ? StudyAssembly.ReadSidecar(sidecarPath) : null;
         var headers = new List<InstanceHeader>();
         var rejected = new List<RejectedFile>();
-        foreach (var file in EnumerateFiles(directory))
+        foreach (var file in files ?? EnumerateFiles(directory))
         {
-            if (skip is not null && skip.Contains(file)) continue;
             if (string.Equals(Path.GetFileName(file), SidecarFileName, StringComparison.OrdinalIgnoreCase)) continue;
             try
             {

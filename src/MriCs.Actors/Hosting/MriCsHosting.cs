@@ -41,7 +41,9 @@ public static class MriCsHosting
 
     /// <summary>Every part the node's roles need: serialization, cluster, persistence, the regions and ingest.</summary>
     public static AkkaConfigurationBuilder WithMriCsNode(this AkkaConfigurationBuilder builder, MriCsOptions options, IServiceProvider services) =>
-        builder
+        !options.Has(ClusterRoles.Ingest) && !options.Has(ClusterRoles.GpuWorker)
+            ? builder.WithMriCsSerialization().WithMriCsCluster(options) // a Lighthouse: seed only
+            : builder
             .WithMriCsSerialization()
             .WithMriCsCluster(options)
             .WithMriCsPersistence(options)
