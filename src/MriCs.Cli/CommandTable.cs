@@ -13,5 +13,6 @@ public static class CommandTable
         .. ModelsCommands.All,
         .. EvaluateCommands.All,
         .. BenchCommands.All,
+        .. PipelineCommands.All,
     ];
 }

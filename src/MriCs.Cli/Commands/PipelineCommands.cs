@@ -17,8 +17,6 @@ public static partial class PipelineCommands
     [
         new("serve", "serve [--data-dir DIR] [--models DIR] [--watch DIR] [--dicom-port P] [--ae-title AE] [--slots N] [--provider auto|cpu|cuda] [--roles ingest,gpu-worker] [--port N] [--seed ADDRESS]...", Serve),
         new("process", "process DIR --out results.csv [--json FILE] [--data-dir DIR] [--models DIR] [--slots N] [--provider auto|cpu|cuda] [--fusion mean|majority|most-severe] [--timeout SECONDS]", Process),
-        new("demo", "demo [--patients N] [--seed S] [--out DIR] [--models DIR] [--provider auto|cpu|cuda] [--slots N]", Demo),
-        new("bench pipeline", "bench pipeline [--input DIR | --patients N] [--models DIR] [--slots N] [--provider auto|cpu|cuda] [--seed S]", BenchPipeline),
     ];
 
     /// <summary>Node settings from the command line (MriCs:* keys); everything else from appsettings/environment.</summary>
