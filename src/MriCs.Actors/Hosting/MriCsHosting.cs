@@ -63,7 +63,7 @@ public static class MriCsHosting
             .WithRemoting(new RemoteOptions { HostName = c.Hostname, Port = c.Port, PublicHostName = c.PublicHostname })
             .WithClustering(new ClusterOptions
             {
-                Roles = [.. options.Roles],
+                Roles = [.. options.EffectiveRoles],
                 SeedNodes = c.SeedNodes.Count > 0 ? [.. c.SeedNodes] : null,
             })
             .WithDistributedPubSub(ClusterRoles.Ingest);

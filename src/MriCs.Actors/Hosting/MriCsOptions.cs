@@ -13,22 +13,24 @@ public sealed class MriCsOptions
 
     /// <summary>Journal, staging and exports live here (./data by default).</summary>
     public string DataDir { get; set; } = "data";
-    /// <summary>Roles of this node (see <see cref="ClusterRoles"/>); all-in-one by default.</summary>
-    public List<string> Roles { get; set; } = [.. ClusterRoles.AllInOne];
+    /// <summary>Roles of this node (see <see cref="ClusterRoles"/>); empty = all in one (ingest + gpu-worker).
+    /// No default items: configuration binding appends to a list, it does not replace it.</summary>
+    public List<string> Roles { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveRoles => Roles.Count > 0 ? Roles : ClusterRoles.AllInOne;
     public ClusterSettings Cluster { get; set; } = new();
     public PersistenceSettings Persistence { get; set; } = new();
     public InferenceSettings Inference { get; set; } = new();
     public IngestSettings Ingest { get; set; } = new();
     public AggregationSettings Aggregation { get; set; } = new();
 
-    public bool Has(string role) => Roles.Contains(role, StringComparer.Ordinal);
+    public bool Has(string role) => EffectiveRoles.Contains(role, StringComparer.Ordinal);
 
     public string DatabasePath => Path.GetFullPath(Path.Combine(DataDir, "mrics.db"));
 
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(DataDir)) yield return "MriCs:DataDir must be set";
-        if (Roles.Count == 0) yield return "MriCs:Roles must name at least one role";
         foreach (var r in Roles.Where(r => !ClusterRoles.All.Contains(r))) yield return $"MriCs:Roles: unknown role '{r}' (known: {string.Join(", ", ClusterRoles.All)})";
         if (Cluster.Port is < 0 or > 65535) yield return $"MriCs:Cluster:Port {Cluster.Port} is not a port";
         if (Cluster.ShardCount < 1) yield return "MriCs:Cluster:ShardCount must be >= 1";

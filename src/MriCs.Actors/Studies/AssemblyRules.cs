@@ -8,9 +8,12 @@ namespace MriCs.Actors.Studies;
 /// </summary>
 public sealed record AssemblyRules
 {
-    public IReadOnlyList<string> T2DescriptionPatterns { get; init; } = ["t2"];
+    /// <summary>Unset: ["t2"]. (Lists have no defaults in the bound object: configuration binding appends to them.)</summary>
+    public IReadOnlyList<string>? T2DescriptionPatterns { get; init; }
+    public IReadOnlyList<string> T2Patterns => T2DescriptionPatterns is { Count: > 0 } p ? p : ["t2"];
     /// <summary>Series described as one of these are never T2 (e.g. "t2*" gradient echo is not what the study used).</summary>
-    public IReadOnlyList<string> ExcludedDescriptionPatterns { get; init; } = ["t1", "flair", "stir", "localizer", "scout", "t2*"];
+    public IReadOnlyList<string>? ExcludedDescriptionPatterns { get; init; }
+    public IReadOnlyList<string> ExcludedPatterns => ExcludedDescriptionPatterns ?? ["t1", "flair", "stir", "localizer", "scout", "t2*"];
     /// <summary>T2-like timing when the description says nothing: TE (ms) at least this...</summary>
     public double MinT2EchoTimeMs { get; init; } = 60;
     /// <summary>...and TR (ms) at least this.</summary>
@@ -23,7 +26,7 @@ public sealed record AssemblyRules
 
     public IEnumerable<string> Validate()
     {
-        if (T2DescriptionPatterns.Count == 0 && MinT2EchoTimeMs <= 0) yield return "Assembly needs T2 description patterns or a minimum echo time";
+        if (MinT2EchoTimeMs < 0) yield return "Assembly.MinT2EchoTimeMs must not be negative";
         if (MaxAxialTiltDegrees is <= 0 or >= 90) yield return $"Assembly.MaxAxialTiltDegrees must lie in (0, 90), is {MaxAxialTiltDegrees}";
         if (SlabGapFactor <= 1) yield return $"Assembly.SlabGapFactor must be > 1, is {SlabGapFactor}";
     }

@@ -68,8 +68,8 @@ public static class StudyAssembly
     public static bool IsT2(InstanceHeader header, AssemblyRules rules)
     {
         var description = header.SeriesDescription?.ToLowerInvariant() ?? "";
-        if (rules.ExcludedDescriptionPatterns.Any(p => description.Contains(p.ToLowerInvariant(), StringComparison.Ordinal))) return false;
-        if (rules.T2DescriptionPatterns.Any(p => description.Contains(p.ToLowerInvariant(), StringComparison.Ordinal))) return true;
+        if (rules.ExcludedPatterns.Any(p => description.Contains(p.ToLowerInvariant(), StringComparison.Ordinal))) return false;
+        if (rules.T2Patterns.Any(p => description.Contains(p.ToLowerInvariant(), StringComparison.Ordinal))) return true;
         return header.EchoTime >= rules.MinT2EchoTimeMs && header.RepetitionTime >= rules.MinT2RepetitionTimeMs;
     }
 

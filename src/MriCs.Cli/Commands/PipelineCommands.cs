@@ -65,7 +65,7 @@ public static partial class PipelineCommands
         }
         var options = host.Services.GetRequiredService<IOptions<MriCsOptions>>().Value;
         var system = host.Services.GetRequiredService<ActorSystem>();
-        ctx.Out.WriteLine($"mrics node up: roles {string.Join(",", options.Roles)}, cluster address {Akka.Cluster.Cluster.Get(system).SelfAddress}");
+        ctx.Out.WriteLine($"mrics node up: roles {string.Join(",", options.EffectiveRoles)}, cluster address {Akka.Cluster.Cluster.Get(system).SelfAddress}");
         ctx.Out.WriteLine($"  journal:  {options.DatabasePath}");
         ctx.Out.WriteLine($"  models:   {options.Inference.ModelsDir} (set {options.Inference.ModelSet}, {options.Inference.Slots} slot(s), provider {options.Inference.Provider})");
         ctx.Out.WriteLine($"  watching: {options.Ingest.WatchDir ?? "(no folder; --watch DIR)"}");
