@@ -14,6 +14,14 @@ public sealed class PipelineClient(ActorSystem system, IActorRegistry registry)
     public Task<FolderIngested> IngestFolderAsync(string directory, TimeSpan timeout) =>
         registry.Get<ActorKeys.Ingest>().Ask<FolderIngested>(new IngestFolder(Path.GetFullPath(directory)), timeout);
 
+    /// <summary>Hands already-read instances to the assembler and completes their studies (what the SCP does at the end of an association).</summary>
+    public Task<StudiesCompleted> SubmitInstancesAsync(IReadOnlyList<InstanceHeader> instances, TimeSpan timeout)
+    {
+        var assembler = registry.Get<ActorKeys.Assembler>();
+        assembler.Tell(new InstancesArrived(instances));
+        return assembler.Ask<StudiesCompleted>(new CompleteStudies(instances.Select(i => i.StudyInstanceUid).Distinct(StringComparer.Ordinal).ToList()), timeout);
+    }
+
     public Task<DispatcherStats> DispatcherStatsAsync() => registry.Get<ActorKeys.Dispatcher>().Ask<DispatcherStats>(GetDispatcherStats.Instance, TimeSpan.FromSeconds(10));
 
     public Task<SlotStats> SlotStatsAsync(string slot) => registry.Get<ActorKeys.GpuWorkerRegion>().Ask<SlotStats>(new GetSlotStats(slot), TimeSpan.FromSeconds(30));

@@ -16,6 +16,7 @@ public static partial class PipelineCommands
     public static IReadOnlyList<CliCommand> All { get; } =
     [
         new("serve", "serve [--data-dir DIR] [--models DIR] [--watch DIR] [--dicom-port P] [--ae-title AE] [--slots N] [--provider auto|cpu|cuda] [--roles ingest,gpu-worker] [--port N] [--seed ADDRESS]...", Serve),
+        new("bench pipeline", "bench pipeline --input DIR [--models DIR] [--slots N] [--in-flight N] [--provider auto|cpu|cuda] [--model-set ID]", BenchPipeline),
         new("process", "process DIR --out results.csv [--json FILE] [--data-dir DIR] [--models DIR] [--slots N] [--provider auto|cpu|cuda] [--fusion mean|majority|most-severe] [--timeout SECONDS]", Process),
     ];
 
@@ -74,6 +75,13 @@ public static partial class PipelineCommands
         ctx.Out.WriteLine("Ctrl+C stops the node (shards hand off through coordinated shutdown).");
         host.WaitForShutdownAsync().GetAwaiter().GetResult();
         return 0;
+    }
+
+    private static int BenchPipeline(CliArgs args, CliContext ctx)
+    {
+        var input = args.Required("input");
+        if (!Directory.Exists(input)) { ctx.Error.WriteLine($"mrics bench pipeline: folder '{input}' does not exist"); return 2; }
+        return RunBench(input, args, ctx);
     }
 
     private static int Process(CliArgs args, CliContext ctx)
