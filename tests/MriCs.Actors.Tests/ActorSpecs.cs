@@ -219,3 +219,38 @@ public class BackpressureSpec(ITestOutputHelper output) : TestKit(SpecConfig.Loc
         Assert.Equal(tasks, stats.Finished);
     }
 }
+
+public sealed class FailingGraderFactory : Grading.ISliceGraderFactory
+{
+    public Task<Grading.ISliceGrader> CreateAsync(string slotId, CancellationToken cancellation) =>
+        Task.FromException<Grading.ISliceGrader>(new FileNotFoundException("models/manifest.json: not found"));
+}
+
+public class WorkerSpec(ITestOutputHelper output) : TestKit(SpecConfig.Local, output: output)
+{
+    [Fact]
+    public async Task A_slot_that_cannot_load_its_models_says_why_and_takes_nothing()
+    {
+        var aggregator = CreateTestProbe();
+        var worker = Sys.ActorOf(GpuWorkerActor.Props("slot-0", new FailingGraderFactory(), aggregator.Ref, 2));
+        var task = new SliceTask("s", "P", "C3/4", "sop", "/x");
+        worker.Tell(new RunSlice("slot-0", task));
+        Assert.Equal(task, ExpectMsg<WorkerBusy>().Task);
+        var stats = await worker.Ask<SlotStats>(new GetSlotStats("slot-0"));
+        Assert.StartsWith(GpuWorkerActor.FailedPrefix, stats.Provider);
+        Assert.Contains("manifest.json", stats.Provider);
+        aggregator.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Results_go_to_the_aggregator_on_behalf_of_the_sender()
+    {
+        var aggregator = CreateTestProbe();
+        var worker = Sys.ActorOf(GpuWorkerActor.Props("slot-0", new FakeGraderFactory(TimeSpan.Zero), aggregator.Ref, 2));
+        worker.Tell(new RunSlice("slot-0", new SliceTask("s", "P", "C3/4", "sop", "/does/not/exist")));
+        var record = aggregator.ExpectMsg<RecordSliceResult>();
+        Assert.Equal(TestActor, aggregator.LastSender);
+        Assert.Equal(SliceOutcomes.Failed, record.Result.Outcome);
+        Assert.Contains("/does/not/exist", record.Result.Reason);
+    }
+}

@@ -11,7 +11,7 @@ namespace MriCs.Actors.Actors;
 /// pipeline batches them) and refuses more with <see cref="WorkerBusy"/>. Each result goes to the
 /// study's aggregator on behalf of the task's sender, who gets the aggregator's ack.
 /// </summary>
-public sealed class GpuWorkerActor : ReceiveActor, IWithStash
+public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
 {
     private readonly string _slotId;
     private readonly ISliceGraderFactory _factory;
@@ -24,6 +24,7 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash
     private long _completed, _failed;
 
     public IStash Stash { get; set; } = null!;
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public GpuWorkerActor(string slotId, ISliceGraderFactory factory, IActorRef aggregators, int maxInFlight)
     {
@@ -55,12 +56,32 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash
         });
         Receive<GraderFailed>(f =>
         {
-            _log.Error(f.Error, "slot {0} cannot load its models", _slotId);
-            throw new InvalidOperationException($"slot {_slotId} cannot load its models: {f.Error.Message}", f.Error);
+            var reason = (f.Error is AggregateException { InnerException: { } inner } ? inner : f.Error).Message;
+            _log.Error("slot {0} cannot load its models: {1}", _slotId, reason);
+            Become(() => Broken(reason));
+            Stash.UnstashAll();
+            Timers.StartSingleTimer("reload", Reload.Instance, TimeSpan.FromSeconds(30));
         });
-        Receive<GetSlotStats>(_ => Sender.Tell(Stats("loading")));
+        Receive<GetSlotStats>(_ => Sender.Tell(Stats(Loading)));
         ReceiveAny(_ => Stash.Stash());
     }
+
+    /// <summary>Models could not be loaded: refuse work (nothing taken), report why, try again later.</summary>
+    private void Broken(string reason)
+    {
+        Receive<RunSlice>(run => Sender.Tell(new WorkerBusy(_slotId, run.Task)));
+        Receive<GetSlotStats>(_ => Sender.Tell(Stats(FailedPrefix + reason)));
+        Receive<Reload>(_ =>
+        {
+            Become(Starting);
+            PreStart();
+        });
+    }
+
+    public const string FailedPrefix = "failed: ";
+    public const string Loading = "loading";
+
+    private sealed record Reload { public static Reload Instance { get; } = new(); }
 
     private void Ready()
     {

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using MriCs.Actors.Actors;
 using MriCs.Actors.Protocol;
 using MriCs.Actors.Results;
 
@@ -25,6 +26,21 @@ public sealed class PipelineClient(ActorSystem system, IActorRegistry registry)
     public Task<DispatcherStats> DispatcherStatsAsync() => registry.Get<ActorKeys.Dispatcher>().Ask<DispatcherStats>(GetDispatcherStats.Instance, TimeSpan.FromSeconds(10));
 
     public Task<SlotStats> SlotStatsAsync(string slot) => registry.Get<ActorKeys.GpuWorkerRegion>().Ask<SlotStats>(new GetSlotStats(slot), TimeSpan.FromSeconds(30));
+
+    /// <summary>Waits until every slot has loaded its models; throws with the reason when one cannot.</summary>
+    public async Task<IReadOnlyList<SlotStats>> WaitForSlotsAsync(int slots, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var stats = await Task.WhenAll(DispatcherSettings.SlotIds(slots).Select(SlotStatsAsync)).ConfigureAwait(false);
+            if (stats.FirstOrDefault(s => s.Provider.StartsWith(GpuWorkerActor.FailedPrefix, StringComparison.Ordinal)) is { } failed)
+                throw new InvalidOperationException($"GPU-worker {failed.SlotId} cannot run: {failed.Provider[GpuWorkerActor.FailedPrefix.Length..]}");
+            if (stats.All(s => s.Provider != GpuWorkerActor.Loading)) return stats;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"GPU-worker slots still loading after {timeout.TotalSeconds:0} s");
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Polls the aggregators until every study has its recommendation; <paramref name="progress"/> gets (done, total).</summary>
     public async Task<IReadOnlyList<Recommendation>> WaitForRecommendationsAsync(IReadOnlyList<string> studyUids, TimeSpan timeout,

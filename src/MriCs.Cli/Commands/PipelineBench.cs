@@ -81,9 +81,7 @@ public static partial class PipelineCommands
             using var host = BuildNode(settings);
             host.StartAsync().GetAwaiter().GetResult();
             var client = Client(host);
-            // Warm the slots (model loading is not throughput).
-            foreach (var slot in DispatcherSettings.SlotIds(slots)) client.SlotStatsAsync(slot).GetAwaiter().GetResult();
-            while (DispatcherSettings.SlotIds(slots).Any(s => client.SlotStatsAsync(s).GetAwaiter().GetResult().Provider == "loading")) Thread.Sleep(200);
+            client.WaitForSlotsAsync(slots, TimeSpan.FromMinutes(5)).GetAwaiter().GetResult(); // model loading is not throughput
 
             var half = Math.Max(1, studies.Count / 2);
             var batch = studies.Take(half).SelectMany(g => g).ToList();

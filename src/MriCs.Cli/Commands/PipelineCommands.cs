@@ -104,7 +104,18 @@ public static partial class PipelineCommands
         }
         try
         {
-            var (recommendations, ingested) = RunBatch(Client(host), input, timeout, ctx.Error).GetAwaiter().GetResult();
+            var client = Client(host);
+            var slots = host.Services.GetRequiredService<IOptions<MriCsOptions>>().Value.Inference.Slots;
+            try
+            {
+                client.WaitForSlotsAsync(slots, TimeSpan.FromMinutes(5)).GetAwaiter().GetResult();
+            }
+            catch (InvalidOperationException ex)
+            {
+                ctx.Error.WriteLine($"mrics process: {ex.Message}");
+                return 2;
+            }
+            var (recommendations, ingested) = RunBatch(client, input, timeout, ctx.Error).GetAwaiter().GetResult();
             var json = args.Option("json") ?? Path.ChangeExtension(outCsv, ".json");
             WriteResults(outCsv, json, recommendations);
             ctx.Out.Write(ResultsExport.Table(recommendations));
