@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
@@ -97,7 +98,7 @@ public static class MriCsHosting
         var fusion = Fusion.Parse(options.Aggregation.Fusion);
         return builder.WithShardRegion<ActorKeys.StudyAggregatorRegion>(StudyAggregatorRegionName,
             uid => StudyAggregatorActor.Props(uid, fusion), extractor,
-            new ShardOptions { Role = ClusterRoles.Ingest, PassivateIdleEntityAfter = options.Aggregation.PassivateAfter });
+            new ShardOptions { Role = ClusterRoles.Ingest, PassivateIdleEntityAfter = options.Aggregation.PassivateAfter, StateStoreMode = StateStoreMode.DData });
     }
 
     public static AkkaConfigurationBuilder WithGpuWorkers(this AkkaConfigurationBuilder builder, MriCsOptions options, ISliceGraderFactory? graders)
@@ -109,7 +110,7 @@ public static class MriCsHosting
         return builder.WithShardRegion<ActorKeys.GpuWorkerRegion>(GpuWorkerRegionName,
             (_, registry, _) => slot => GpuWorkerActor.Props(slot, graders, registry.Get<ActorKeys.StudyAggregatorRegion>(), max),
             extractor,
-            new ShardOptions { Role = ClusterRoles.GpuWorker, ShouldPassivateIdleEntities = false });
+            new ShardOptions { Role = ClusterRoles.GpuWorker, ShouldPassivateIdleEntities = false, StateStoreMode = StateStoreMode.DData });
     }
 
     public static AkkaConfigurationBuilder WithMriCsIngest(this AkkaConfigurationBuilder builder, MriCsOptions options, IInstanceReader? reader)
