@@ -161,3 +161,34 @@ public class NodeSpecs
         Assert.Equal(6, r.Levels.Count(l => l.Level == DiscLevels.Unknown));
     }
 }
+
+public class TwoNodeSpec
+{
+    [Fact]
+    public async Task An_ingest_node_and_a_gpu_worker_node_grade_a_study_across_the_wire()
+    {
+        using var tmp = new TempDir();
+        var input = tmp.Sub("in");
+        TestData.WriteStudy(input, "4.1", "PA", [0, 2, 1, 0]);
+        var grader = new FakeGraderFactory(TimeSpan.Zero);
+        await using var ingest = await TestNode.StartAsync(tmp.Sub("data"), grader, new()
+        {
+            ["MriCs:Roles:0"] = ClusterRoles.Ingest,
+            ["MriCs:Inference:Slots"] = "1",
+        });
+        var seed = Akka.Cluster.Cluster.Get(ingest.System).SelfAddress.ToString();
+        await using var worker = await TestNode.StartAsync(tmp.Sub("data-worker"), grader, new()
+        {
+            ["MriCs:Roles:0"] = ClusterRoles.GpuWorker,
+            ["MriCs:Cluster:SeedNodes:0"] = seed,
+        });
+        var ingested = await ingest.Client.IngestFolderAsync(input, TimeSpan.FromSeconds(60));
+        var r = Assert.Single(await ingest.Client.WaitForRecommendationsAsync(ingested.StudyUids, TimeSpan.FromSeconds(90)));
+        Assert.Equal(2, r.Grade);
+        Assert.Equal("C4/5", r.DecidingLevel);
+        Assert.Equal(4, grader.Graded);
+        var slot = await ingest.Client.SlotStatsAsync("slot-0");
+        Assert.Equal(4, slot.Completed);
+        Assert.False(File.Exists(Path.Combine(tmp.Sub("data-worker"), "mrics.db")), "a gpu-worker node keeps no journal");
+    }
+}
