@@ -254,3 +254,47 @@ public class WorkerSpec(ITestOutputHelper output) : TestKit(SpecConfig.Local, ou
         Assert.Contains("/does/not/exist", record.Result.Reason);
     }
 }
+
+public class AssemblerSpec(ITestOutputHelper output) : TestKit(SpecConfig.Local, output: output)
+{
+    [Fact]
+    public void Tasks_wait_behind_a_busy_dispatcher_and_the_pressure_gauge_reports_them()
+    {
+        var aggregators = CreateTestProbe();
+        var dispatcher = CreateTestProbe();
+        var pressure = new IngestPressure(limit: 3);
+        var assembler = Sys.ActorOf(StudyAssemblerActor.Props(new AssemblyRules(), TimeSpan.FromMinutes(5), aggregators.Ref, dispatcher.Ref, pressure));
+
+        assembler.Tell(new InstancesArrived(KeyImages("5.1"))); // four labelled key images: complete at once
+        var open = aggregators.ExpectMsg<OpenStudy>();
+        Assert.Equal(4, open.Plan.Slices.Count);
+        aggregators.Reply(new StudyOpenAck("5.1", false, false));
+
+        var first = dispatcher.ExpectMsg<SubmitSlice>();
+        dispatcher.Reply(new DispatcherBusy(first.Task.SopInstanceUid, 1));
+        dispatcher.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // paused: nothing offered while busy
+        AwaitCondition(() => pressure.Waiting == 4);
+        Assert.True(pressure.Saturated);
+
+        dispatcher.Send(assembler, DispatcherReady.Instance);
+        for (var i = 0; i < 4; i++)
+        {
+            var offer = dispatcher.ExpectMsg<SubmitSlice>();
+            dispatcher.Reply(new SliceAccepted(offer.Task.SopInstanceUid));
+        }
+        AwaitCondition(() => pressure.Waiting == 0);
+        Assert.False(pressure.Saturated);
+    }
+
+    [Fact]
+    public void A_finished_study_sent_again_offers_no_tasks()
+    {
+        var aggregators = CreateTestProbe();
+        var dispatcher = CreateTestProbe();
+        var assembler = Sys.ActorOf(StudyAssemblerActor.Props(new AssemblyRules(), TimeSpan.FromMinutes(5), aggregators.Ref, dispatcher.Ref));
+        assembler.Tell(new InstancesArrived(KeyImages("5.2")));
+        aggregators.ExpectMsg<OpenStudy>();
+        aggregators.Reply(new StudyOpenAck("5.2", Duplicate: true, Finished: true));
+        dispatcher.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+    }
+}

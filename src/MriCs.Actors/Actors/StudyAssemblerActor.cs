@@ -37,8 +37,11 @@ public sealed class StudyAssemblerActor : ReceiveActor, IWithTimers
     private sealed record Opened(StudyPlan Plan, StudyOpenAck Ack);
     private sealed record OpenFailed(StudyPlan Plan, Exception Error);
 
-    public StudyAssemblerActor(AssemblyRules rules, TimeSpan inactivity, IActorRef aggregators, IActorRef dispatcher)
+    private readonly IngestPressure? _pressure;
+
+    public StudyAssemblerActor(AssemblyRules rules, TimeSpan inactivity, IActorRef aggregators, IActorRef dispatcher, IngestPressure? pressure = null)
     {
+        _pressure = pressure;
         _rules = rules;
         _inactivity = inactivity;
         _aggregators = aggregators;
@@ -74,14 +77,14 @@ public sealed class StudyAssemblerActor : ReceiveActor, IWithTimers
             _outbox.Dequeue();
             Offer();
         });
-        Receive<DispatcherBusy>(_ => { _awaitingReply = false; _paused = true; });
+        Receive<DispatcherBusy>(_ => { _awaitingReply = false; _paused = true; _pressure?.Set(_outbox.Count); });
         Receive<DispatcherReady>(_ => { _paused = false; Offer(); });
     }
 
     private sealed record RetryOpen(StudyPlan Plan);
 
-    public static Props Props(AssemblyRules rules, TimeSpan inactivity, IActorRef aggregators, IActorRef dispatcher) =>
-        Akka.Actor.Props.Create(() => new StudyAssemblerActor(rules, inactivity, aggregators, dispatcher));
+    public static Props Props(AssemblyRules rules, TimeSpan inactivity, IActorRef aggregators, IActorRef dispatcher, IngestPressure? pressure = null) =>
+        Akka.Actor.Props.Create(() => new StudyAssemblerActor(rules, inactivity, aggregators, dispatcher, pressure));
 
     protected override void PreStart() =>
         Timers.StartPeriodicTimer("inactivity", Tick.Instance, TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(200).Ticks, _inactivity.Ticks / 4)));
@@ -136,6 +139,7 @@ public sealed class StudyAssemblerActor : ReceiveActor, IWithTimers
 
     private void Offer()
     {
+        _pressure?.Set(_outbox.Count);
         if (_awaitingReply || _paused || _outbox.Count == 0) return;
         _awaitingReply = true;
         _dispatcher.Tell(new SubmitSlice(_outbox.Peek()));

@@ -50,7 +50,7 @@ public static class MriCsHosting
             .WithMriCsPersistence(options)
             .WithStudyAggregators(options)
             .WithGpuWorkers(options, options.Has(ClusterRoles.GpuWorker) ? services.GetRequiredService<ISliceGraderFactory>() : null)
-            .WithMriCsIngest(options, options.Has(ClusterRoles.Ingest) ? services.GetRequiredService<IInstanceReader>() : null);
+            .WithMriCsIngest(options, options.Has(ClusterRoles.Ingest) ? services.GetRequiredService<IInstanceReader>() : null, services.GetService<IngestPressure>());
 
     /// <summary>Binds every <see cref="IMriCsMessage"/> to <see cref="MriCsSerializer"/> (never the default JSON).</summary>
     public static AkkaConfigurationBuilder WithMriCsSerialization(this AkkaConfigurationBuilder builder) =>
@@ -113,7 +113,7 @@ public static class MriCsHosting
             new ShardOptions { Role = ClusterRoles.GpuWorker, ShouldPassivateIdleEntities = false, StateStoreMode = StateStoreMode.DData });
     }
 
-    public static AkkaConfigurationBuilder WithMriCsIngest(this AkkaConfigurationBuilder builder, MriCsOptions options, IInstanceReader? reader)
+    public static AkkaConfigurationBuilder WithMriCsIngest(this AkkaConfigurationBuilder builder, MriCsOptions options, IInstanceReader? reader, IngestPressure? pressure = null)
     {
         if (!options.Has(ClusterRoles.Ingest) || reader is null) return builder;
         var ingest = options.Ingest;
@@ -124,7 +124,7 @@ public static class MriCsHosting
             var dispatcher = system.ActorOf(SliceDispatcher.Props(settings, registry.Get<ActorKeys.GpuWorkerRegion>()), "dispatcher");
             registry.Register<ActorKeys.Dispatcher>(dispatcher);
             var assembler = system.ActorOf(StudyAssemblerActor.Props(ingest.Assembly, ingest.StudyInactivity,
-                registry.Get<ActorKeys.StudyAggregatorRegion>(), dispatcher), "assembler");
+                registry.Get<ActorKeys.StudyAggregatorRegion>(), dispatcher, pressure), "assembler");
             registry.Register<ActorKeys.Assembler>(assembler);
             var watch = string.IsNullOrWhiteSpace(ingest.WatchDir) ? null : Path.GetFullPath(ingest.WatchDir);
             registry.Register<ActorKeys.Ingest>(system.ActorOf(IngestActor.Props(reader, assembler, watch, ingest.PollInterval), "ingest"));

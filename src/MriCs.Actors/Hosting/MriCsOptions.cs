@@ -38,6 +38,7 @@ public sealed class MriCsOptions
         if (Inference.Slots < 1) yield return "MriCs:Inference:Slots must be >= 1";
         if (Inference.MaxInFlightPerSlot < 1) yield return "MriCs:Inference:MaxInFlightPerSlot must be >= 1";
         if (Ingest.QueueCapacity < 1) yield return "MriCs:Ingest:QueueCapacity must be >= 1";
+        if (Ingest.MaxWaitingTasks < 1) yield return "MriCs:Ingest:MaxWaitingTasks must be >= 1";
         if (Ingest.StudyInactivity <= TimeSpan.Zero) yield return "MriCs:Ingest:StudyInactivity must be positive";
         if (Ingest.TaskTimeout <= TimeSpan.Zero) yield return "MriCs:Ingest:TaskTimeout must be positive";
         foreach (var p in Ingest.Assembly.Validate()) yield return "MriCs:Ingest:" + p;
@@ -86,6 +87,8 @@ public sealed class IngestSettings
     public TimeSpan StudyInactivity { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Slice tasks the dispatcher holds before refusing more.</summary>
     public int QueueCapacity { get; set; } = 64;
+    /// <summary>Slice tasks waiting in front of a full dispatcher at which the C-STORE SCP starts answering 0xA700.</summary>
+    public int MaxWaitingTasks { get; set; } = 1024;
     /// <summary>A dispatched task without a persisted result after this is sent again.</summary>
     public TimeSpan TaskTimeout { get; set; } = TimeSpan.FromMinutes(2);
     /// <summary>The tag holding the disc level label ("gggg,eeee"); (0020,4000) Image Comments by default.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using MriCs.Actors.Actors;
 using MriCs.Actors.Grading;
 using MriCs.Inference.Pipeline;
 using MriCs.Inference.Sessions;
@@ -13,6 +14,7 @@ public static class MriCsRuntime
     public static IServiceCollection AddMriCsRuntime(this IServiceCollection services)
     {
         services.AddSingleton<IInstanceReader, DicomInstanceReader>();
+        services.AddSingleton(sp => new IngestPressure(sp.GetRequiredService<IOptions<MriCsOptions>>().Value.Ingest.MaxWaitingTasks));
         services.AddSingleton<ISliceGraderFactory>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<MriCsOptions>>().Value;
