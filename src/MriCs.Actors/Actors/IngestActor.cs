@@ -47,7 +47,7 @@ public sealed class IngestActor : ReceiveActor, IWithTimers
         Receive<Scanned>(s =>
         {
             if (s.ReplyTo is null) _scanning = false;
-            foreach (var r in s.Rejected) _log.Warning("not ingested: {0}: {1}", r.Path, r.Reason);
+            foreach (var r in s.Rejected) _log.Info("not ingested: {0}: {1}", r.Path, r.Reason);
             if (s.Headers.Count > 0) _assembler.Tell(new InstancesArrived(s.Headers));
             if (s.ReplyTo is null) return;
             var studies = s.Headers.Select(h => h.StudyInstanceUid).Distinct(StringComparer.Ordinal).ToList();

@@ -23,6 +23,7 @@ public sealed class MriCsOptions
     public InferenceSettings Inference { get; set; } = new();
     public IngestSettings Ingest { get; set; } = new();
     public AggregationSettings Aggregation { get; set; } = new();
+    public DicomSettings Dicom { get; set; } = new();
 
     public bool Has(string role) => EffectiveRoles.Contains(role, StringComparer.Ordinal);
 
@@ -42,6 +43,9 @@ public sealed class MriCsOptions
         if (Ingest.StudyInactivity <= TimeSpan.Zero) yield return "MriCs:Ingest:StudyInactivity must be positive";
         if (Ingest.TaskTimeout <= TimeSpan.Zero) yield return "MriCs:Ingest:TaskTimeout must be positive";
         foreach (var p in Ingest.Assembly.Validate()) yield return "MriCs:Ingest:" + p;
+        if (Dicom.Port is < 0 or > 65535) yield return $"MriCs:Dicom:Port {Dicom.Port} is not a port";
+        if (string.IsNullOrWhiteSpace(Dicom.AeTitle) || Dicom.AeTitle.Length > 16) yield return "MriCs:Dicom:AeTitle must be 1..16 characters";
+        if (!System.Net.IPAddress.TryParse(Dicom.Bind, out _)) yield return $"MriCs:Dicom:Bind '{Dicom.Bind}' is not an IP address";
         string? fusionProblem = null;
         try { Fusion.Parse(Aggregation.Fusion); } catch (ArgumentException ex) { fusionProblem = ex.Message; }
         if (fusionProblem is not null) yield return "MriCs:Aggregation:Fusion: " + fusionProblem;
@@ -102,4 +106,12 @@ public sealed class AggregationSettings
     public string Fusion { get; set; } = "mean";
     /// <summary>Idle aggregators stop after this (their state is in the journal).</summary>
     public TimeSpan PassivateAfter { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+public sealed class DicomSettings
+{
+    /// <summary>The C-STORE SCP's port on ingest nodes; unset = no SCP.</summary>
+    public int? Port { get; set; }
+    public string AeTitle { get; set; } = "MRICS";
+    public string Bind { get; set; } = "0.0.0.0";
 }

@@ -35,6 +35,8 @@ public static partial class PipelineCommands
         Map("fusion", "MriCs:Aggregation:Fusion");
         Map("port", "MriCs:Cluster:Port");
         Map("hostname", "MriCs:Cluster:Hostname");
+        Map("dicom-port", "MriCs:Dicom:Port");
+        Map("ae-title", "MriCs:Dicom:AeTitle");
         if (args.Option("watch") is { } watch) s["MriCs:Ingest:WatchDir"] = Path.GetFullPath(watch);
         if (args.Option("roles") is { } roles)
         {
