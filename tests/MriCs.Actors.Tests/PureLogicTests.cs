@@ -293,3 +293,20 @@ public class ResultsExportTests
     public void Cells_with_commas_and_quotes_are_quoted() =>
         Assert.Equal("\"a, \"\"b\"\"\"", ResultsExport.Cell("a, \"b\""));
 }
+
+public class IngestFolderTests
+{
+    [Fact]
+    public void A_sidecar_labels_the_levels_and_bad_files_are_reported_not_dropped()
+    {
+        using var tmp = new TempDir();
+        for (var i = 0; i < 4; i++) Write(tmp.Path, Header("7.1", $"7.1.{i}", level: null, z: -20 * i), 0);
+        File.WriteAllText(Path.Combine(tmp.Path, Actors.IngestActor.SidecarFileName), "sop_instance_uid,level\n7.1.0,C3-4\n7.1.1,C4/5\n7.1.2,C5-C6\n7.1.3,C6/7\n");
+        File.WriteAllBytes(Path.Combine(tmp.Path, "garbage.bin"), [1, 2, 3]);
+        var (headers, rejected) = Actors.IngestActor.ReadFolder(tmp.Path, new FakeReader());
+        Assert.Equal(["C3/4", "C4/5", "C5/6", "C6/7"], headers.OrderBy(h => h.SopInstanceUid).Select(h => h.LevelLabel));
+        Assert.Equal("garbage.bin", Path.GetFileName(Assert.Single(rejected).Path));
+        var plan = StudyAssembly.Plan("7.1", headers, new AssemblyRules());
+        Assert.Equal(4, plan.Slices.Count);
+    }
+}
