@@ -13,7 +13,7 @@ public static class MriCsRuntime
 {
     public static IServiceCollection AddMriCsRuntime(this IServiceCollection services)
     {
-        services.AddSingleton<IInstanceReader, DicomInstanceReader>();
+        services.AddSingleton<IInstanceReader>(_ => new DicomInstanceReader());
         services.AddSingleton(sp => new IngestPressure(sp.GetRequiredService<IOptions<MriCsOptions>>().Value.Ingest.MaxWaitingTasks));
         services.AddSingleton<ISliceGraderFactory>(sp =>
         {

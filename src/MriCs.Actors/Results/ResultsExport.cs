@@ -70,10 +70,10 @@ public static class ResultsExport
     public static string Table(IEnumerable<Recommendation> recommendations)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{"patient",-14} {"grade",-5} {"surgery",-8} {"level",-6} {"conf",-5} {"review",-6} explanation");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"patient",-20} {"grade",-5} {"surgery",-8} {"level",-6} {"conf",-5} {"review",-6} explanation");
         foreach (var r in recommendations.OrderBy(r => r.PatientId, StringComparer.Ordinal))
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"{Trim(r.PatientId, 14),-14} {r.Grade?.ToString(CultureInfo.InvariantCulture) ?? "-",-5} {(r.SurgeryConsidered is null ? "-" : r.SurgeryConsidered.Value ? "yes" : "no"),-8} {r.DecidingLevel ?? "-",-6} {(r.Confidence is { } c ? c.ToString("0.00", CultureInfo.InvariantCulture) : "-"),-5} {(r.FlaggedForReview ? "yes" : "no"),-6} {r.Explanation}");
+                $"{Trim(r.PatientId, 20),-20} {r.Grade?.ToString(CultureInfo.InvariantCulture) ?? "-",-5} {(r.SurgeryConsidered is null ? "-" : r.SurgeryConsidered.Value ? "yes" : "no"),-8} {r.DecidingLevel ?? "-",-6} {(r.Confidence is { } c ? c.ToString("0.00", CultureInfo.InvariantCulture) : "-"),-5} {(r.FlaggedForReview ? "yes" : "no"),-6} {r.Explanation}");
         return sb.ToString();
     }
 

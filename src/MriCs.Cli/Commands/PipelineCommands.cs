@@ -15,7 +15,10 @@ public static partial class PipelineCommands
 {
     public static IReadOnlyList<CliCommand> All { get; } =
     [
-        new("serve", "serve [--data-dir DIR] [--models DIR] [--watch DIR] [--dicom-port P] [--ae-title AE] [--slots N] [--provider auto|cpu|cuda] [--roles ingest,gpu-worker] [--port N] [--seed ADDRESS]...", Serve),
+#if MRICS_DEMO
+        new("demo", "demo [--patients N] [--seed S] [--protocol key-images|slabs] [--out DIR] [--data-dir DIR] [--models DIR] [--provider auto|cpu|cuda] [--slots N]", Demo),
+#endif
+        new("serve", "serve [--data-dir DIR] [--models DIR] [--watch DIR] [--dicom-port P] [--ae-title AE] [--slots N] [--provider auto|cpu|cuda] [--roles ingest,gpu-worker] [--port N] [--seed-node ADDRESS]...", Serve),
         new("bench pipeline", "bench pipeline --input DIR [--models DIR] [--slots N] [--in-flight N] [--provider auto|cpu|cuda] [--model-set ID]", BenchPipeline),
         new("process", "process DIR --out results.csv [--json FILE] [--data-dir DIR] [--models DIR] [--slots N] [--provider auto|cpu|cuda] [--fusion mean|majority|most-severe] [--timeout SECONDS]", Process),
     ];
@@ -43,7 +46,7 @@ public static partial class PipelineCommands
             var list = roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             for (var i = 0; i < list.Length; i++) s[$"MriCs:Roles:{i}"] = list[i];
         }
-        var seeds = args.Options("seed");
+        var seeds = args.Options("seed-node");
         for (var i = 0; i < seeds.Count; i++) s[$"MriCs:Cluster:SeedNodes:{i}"] = seeds[i];
         return s;
     }
