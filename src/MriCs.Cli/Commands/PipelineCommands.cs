@@ -19,7 +19,7 @@ public static partial class PipelineCommands
         new("demo", "demo [--patients N] [--seed S] [--protocol key-images|slabs] [--out DIR] [--data-dir DIR] [--models DIR] [--provider auto|cpu|cuda] [--slots N]", Demo),
 #endif
         new("serve", "serve [--data-dir DIR] [--models DIR] [--watch DIR] [--dicom-port P] [--ae-title AE] [--slots N] [--provider auto|cpu|cuda] [--roles ingest,gpu-worker] [--port N] [--seed-node ADDRESS]...", Serve),
-        new("bench pipeline", "bench pipeline --input DIR [--models DIR] [--slots N] [--in-flight N] [--provider auto|cpu|cuda] [--model-set ID]", BenchPipeline),
+        new("bench pipeline", "bench pipeline [--input DIR | --patients N --seed S] [--models DIR] [--slots N] [--in-flight N] [--provider auto|cpu|cuda] [--model-set ID]", BenchPipeline),
         new("process", "process DIR --out results.csv [--json FILE] [--data-dir DIR] [--models DIR] [--slots N] [--provider auto|cpu|cuda] [--fusion mean|majority|most-severe] [--timeout SECONDS]", Process),
     ];
 
@@ -84,9 +84,28 @@ public static partial class PipelineCommands
 
     private static int BenchPipeline(CliArgs args, CliContext ctx)
     {
-        var input = args.Required("input");
-        if (!Directory.Exists(input)) { ctx.Error.WriteLine($"mrics bench pipeline: folder '{input}' does not exist"); return 2; }
-        return RunBench(input, args, ctx);
+        if (args.Option("input") is { } input)
+        {
+            if (!Directory.Exists(input)) { ctx.Error.WriteLine($"mrics bench pipeline: folder '{input}' does not exist"); return 2; }
+            return RunBench(input, args, ctx);
+        }
+#if MRICS_DEMO
+        var generated = Path.Combine(Path.GetTempPath(), "mrics-bench-studies-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var patients = args.Int("patients", 40);
+            var files = MriCs.Phantom.Studies.PhantomStudy.Write(generated, new MriCs.Phantom.PhantomOptions(args.Int("seed", 5)), patients, new MriCs.Phantom.Studies.StudyOptions());
+            File.Delete(Path.Combine(generated, "labels.csv"));
+            ctx.Out.WriteLine($"generated {patients} phantom studies ({files} DICOM files, with distractor series)");
+            return RunBench(generated, args, ctx);
+        }
+        finally
+        {
+            Directory.Delete(generated, recursive: true);
+        }
+#else
+        throw new CliUsageException("--input DIR is required (phantom studies are not in this build)");
+#endif
     }
 
     private static int Process(CliArgs args, CliContext ctx)
