@@ -75,8 +75,10 @@ public static partial class PipelineCommands
         ctx.Out.WriteLine($"  journal:  {options.DatabasePath}");
         ctx.Out.WriteLine($"  models:   {options.Inference.ModelsDir} (set {options.Inference.ModelSet}, {options.Inference.Slots} slot(s), provider {options.Inference.Provider})");
         ctx.Out.WriteLine($"  watching: {options.Ingest.WatchDir ?? "(no folder; --watch DIR)"}");
-        if (args.Option("dicom-port") is { } port)
-            ctx.Out.WriteLine($"  DICOM SCP on port {port} AE {args.Option("ae-title") ?? "MRICS"}: not available in this build; use --watch DIR");
+        if (options.Dicom.Port is { } port)
+            ctx.Out.WriteLine(typeof(MriCsNode).Assembly.GetType("MriCs.Actors.Hosting.DicomScpService") is null
+                ? $"  DICOM SCP on port {port}: not available in this build (no DICOM network services); use --watch DIR"
+                : $"  DICOM SCP: AE {options.Dicom.AeTitle} on {options.Dicom.Bind}:{port}, staging {Path.Combine(Path.GetFullPath(options.DataDir), "staging")}");
         ctx.Out.WriteLine("Ctrl+C stops the node (shards hand off through coordinated shutdown).");
         host.WaitForShutdownAsync().GetAwaiter().GetResult();
         return 0;
