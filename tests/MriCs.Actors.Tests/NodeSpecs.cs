@@ -192,3 +192,27 @@ public class TwoNodeSpec
         Assert.False(File.Exists(Path.Combine(tmp.Sub("data-worker"), "mrics.db")), "a gpu-worker node keeps no journal");
     }
 }
+
+public class StagingResumeSpec
+{
+    [Fact]
+    public async Task Instances_staged_before_a_restart_are_read_again_at_start()
+    {
+        using var tmp = new TempDir();
+        var data = tmp.Sub("data");
+        TestData.WriteStudy(Path.Combine(data, "staging"), "6.1", "PA", [1, 0, 0, 0]);
+        foreach (var f in Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories)) File.SetLastWriteTimeUtc(f, DateTime.UtcNow.AddMinutes(-1));
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        await using var node = await TestNode.StartAsync(data, new FakeGraderFactory(TimeSpan.Zero), new()
+        {
+            ["MriCs:Dicom:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["MriCs:Dicom:Bind"] = "127.0.0.1",
+        });
+        var r = Assert.Single(await node.Client.WaitForRecommendationsAsync(["6.1"], TimeSpan.FromSeconds(60)));
+        Assert.Equal(1, r.Grade);
+        Assert.Equal(4, Directory.EnumerateFiles(Path.Combine(data, "staging"), "*", SearchOption.AllDirectories).Count()); // never deleted
+    }
+}

@@ -32,7 +32,7 @@ public sealed class IngestActor : ReceiveActor, IWithTimers
     private sealed record ScanFailed(string Directory, Exception Error, IActorRef? ReplyTo);
     private sealed record Poll { public static Poll Instance { get; } = new(); }
 
-    public IngestActor(IInstanceReader reader, IActorRef assembler, string? watchDirectory, TimeSpan pollInterval, TimeSpan batchTimeout)
+    public IngestActor(IInstanceReader reader, IActorRef assembler, string? watchDirectory, TimeSpan pollInterval, TimeSpan batchTimeout, string? resumeDirectory = null)
     {
         _reader = reader;
         _assembler = assembler;
@@ -61,10 +61,14 @@ public sealed class IngestActor : ReceiveActor, IWithTimers
             f.ReplyTo.Tell(new Status.Failure(f.Error));
         });
         if (watchDirectory is not null) Timers.StartPeriodicTimer("poll", Poll.Instance, TimeSpan.Zero, pollInterval);
+        // Staged instances of a previous run (the SCP's folder): read once at start, never deleted; their
+        // studies complete on inactivity and finished ones are recognised by their aggregators.
+        if (resumeDirectory is not null && Directory.Exists(resumeDirectory)) Scan(resumeDirectory, null, onlyNew: true);
     }
 
-    public static Props Props(IInstanceReader reader, IActorRef assembler, string? watchDirectory = null, TimeSpan? pollInterval = null, TimeSpan? batchTimeout = null) =>
-        Akka.Actor.Props.Create(() => new IngestActor(reader, assembler, watchDirectory, pollInterval ?? TimeSpan.FromSeconds(2), batchTimeout ?? TimeSpan.FromMinutes(10)));
+    public static Props Props(IInstanceReader reader, IActorRef assembler, string? watchDirectory = null, TimeSpan? pollInterval = null,
+        TimeSpan? batchTimeout = null, string? resumeDirectory = null) =>
+        Akka.Actor.Props.Create(() => new IngestActor(reader, assembler, watchDirectory, pollInterval ?? TimeSpan.FromSeconds(2), batchTimeout ?? TimeSpan.FromMinutes(10), resumeDirectory));
 
     /// <summary>A watched file younger than this may still be being written: it waits for the next poll.</summary>
     public static readonly TimeSpan SettleTime = TimeSpan.FromMilliseconds(500);

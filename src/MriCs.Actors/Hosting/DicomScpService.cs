@@ -44,7 +44,7 @@ public sealed class DicomScpService(IOptions<MriCsOptions> options, IServiceProv
     {
         var o = options.Value;
         if (o.Dicom.Port is not { } port || !o.Has(ClusterRoles.Ingest)) return Task.CompletedTask;
-        var staging = Path.Combine(Path.GetFullPath(o.DataDir), "staging");
+        var staging = o.StagingDir;
         var registry = services.GetRequiredService<ActorRegistry>();
         var sink = new PipelineInstanceSink(services.GetRequiredService<IInstanceReader>(),
             services.GetService<IngestPressure>() ?? new IngestPressure(o.Ingest.MaxWaitingTasks), () => registry.Get<ActorKeys.Assembler>());

@@ -127,7 +127,8 @@ public static class MriCsHosting
                 registry.Get<ActorKeys.StudyAggregatorRegion>(), dispatcher, pressure), "assembler");
             registry.Register<ActorKeys.Assembler>(assembler);
             var watch = string.IsNullOrWhiteSpace(ingest.WatchDir) ? null : Path.GetFullPath(ingest.WatchDir);
-            registry.Register<ActorKeys.Ingest>(system.ActorOf(IngestActor.Props(reader, assembler, watch, ingest.PollInterval), "ingest"));
+            var staging = options.Dicom.Port is null ? null : options.StagingDir;
+            registry.Register<ActorKeys.Ingest>(system.ActorOf(IngestActor.Props(reader, assembler, watch, ingest.PollInterval, resumeDirectory: staging), "ingest"));
         });
     }
 }

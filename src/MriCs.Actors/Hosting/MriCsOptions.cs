@@ -29,6 +29,9 @@ public sealed class MriCsOptions
 
     public string DatabasePath => Path.GetFullPath(Path.Combine(DataDir, "mrics.db"));
 
+    /// <summary>Where the C-STORE SCP keeps received instances (Study/Series/SOP.dcm).</summary>
+    public string StagingDir => Path.GetFullPath(Path.Combine(DataDir, "staging"));
+
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(DataDir)) yield return "MriCs:DataDir must be set";
