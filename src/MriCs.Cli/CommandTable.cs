@@ -14,5 +14,7 @@ public static class CommandTable
         .. EvaluateCommands.All,
         .. BenchCommands.All,
         .. PipelineCommands.All,
+        .. DicomBenchCommands.All,
+        .. NetworkBenchCommands.All,
     ];
 }

@@ -1,0 +1,2 @@
+global using MriCs.Dicom.Network;
+global using Xunit;

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using MriCs.Dicom.Network;
+
+namespace MriCs.Dicom.Network.Tests;
+
+/// <summary>External programs (dcmtk, Orthanc, node) run by the tests; killed by process id when disposed.</summary>
+public sealed class PeerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+
+    private PeerProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Output { get { lock (_output) return _output.ToString(); } }
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    public static PeerProcess Start(string file, IEnumerable<string> args, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return new PeerProcess(Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}"));
+    }
+
+    /// <summary>Runs to completion (killed after <paramref name="timeout"/>, which fails the test).</summary>
+    public static async Task<(int Exit, string Output)> RunAsync(string file, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
+    {
+        using var p = Start(file, args, workingDirectory);
+        using var cts = new CancellationTokenSource(timeout);
+        try { await p._process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException)
+        {
+            p._process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} did not finish within {timeout.TotalSeconds} s:\n{p.Output}");
+        }
+        p._process.WaitForExit(); // flush the output readers
+        return (p._process.ExitCode, p.Output);
+    }
+
+    public async Task<int> WaitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); _process.WaitForExit(5000); }
+        catch (InvalidOperationException) { }
+        _process.Dispose();
+    }
+}
+
+public static class TestEnv
+{
+    public const string PydicomFiles = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+
+    /// <summary>A port that was free a moment ago (for peers that cannot bind port 0 themselves).</summary>
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public static string TempDir()
+    {
+        var d = Path.Combine(Path.GetTempPath(), "mrics-net-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    public static string RepoRoot()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d is not null && !File.Exists(Path.Combine(d.FullName, "MriCs.sln"))) d = d.Parent;
+        return d?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    /// <summary>Waits until a TCP port accepts connections.</summary>
+    public static async Task WaitForPortAsync(int port, TimeSpan timeout, PeerProcess? owner = null)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (owner is { HasExited: true })
+                throw new InvalidOperationException($"the peer exited before listening on port {port}:\n{owner.Output}");
+            try
+            {
+                using var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < until)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    public static DicomServer StartServer(DicomScpOptions options, ICStoreProvider? store = null)
+    {
+        var server = new DicomServer(options, store);
+        server.Start(new IPEndPoint(IPAddress.Loopback, 0));
+        return server;
+    }
+
+    public static DicomScpOptions FastOptions(string ae = "MRICS") => new()
+    {
+        AeTitle = ae,
+        ArtimTimeout = TimeSpan.FromSeconds(3),
+        IdleTimeout = TimeSpan.FromSeconds(10),
+        StallTimeout = TimeSpan.FromSeconds(3),
+        ShutdownGrace = TimeSpan.FromSeconds(5),
+    };
+
+    public static IReadOnlyList<PresentationContextProposal> EchoContexts { get; } =
+        [new PresentationContextProposal(1, NetworkUids.Verification, [NetworkUids.ImplicitVrLittleEndian])];
+}
