@@ -13,6 +13,7 @@ public static class CommandTable
         .. ModelsCommands.All,
         .. EvaluateCommands.All,
         .. BenchCommands.All,
+        .. PipelineCommands.All,
         .. DicomBenchCommands.All,
         .. NetworkBenchCommands.All,
     ];

@@ -1,0 +1,120 @@
+using Akka.Actor;
+using Akka.Event;
+using MriCs.Actors.Grading;
+using MriCs.Actors.Protocol;
+
+namespace MriCs.Actors.Actors;
+
+/// <summary>
+/// One GPU-worker slot (a sharded entity, id "slot-N"): owns the slot's grader (sessions created once,
+/// when the entity starts), runs at most <c>maxInFlight</c> slices at a time (the batcher inside the
+/// pipeline batches them) and refuses more with <see cref="WorkerBusy"/>. Each result goes to the
+/// study's aggregator on behalf of the task's sender, who gets the aggregator's ack.
+/// </summary>
+public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
+{
+    private readonly string _slotId;
+    private readonly ISliceGraderFactory _factory;
+    private readonly IActorRef _aggregators;
+    private readonly int _maxInFlight;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly CancellationTokenSource _stopping = new();
+    private ISliceGrader? _grader;
+    private int _inFlight, _maxObserved;
+    private long _completed, _failed;
+
+    public IStash Stash { get; set; } = null!;
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public GpuWorkerActor(string slotId, ISliceGraderFactory factory, IActorRef aggregators, int maxInFlight)
+    {
+        _slotId = slotId;
+        _factory = factory;
+        _aggregators = aggregators;
+        _maxInFlight = maxInFlight;
+        Starting();
+    }
+
+    public static Props Props(string slotId, ISliceGraderFactory factory, IActorRef aggregators, int maxInFlight) =>
+        Akka.Actor.Props.Create(() => new GpuWorkerActor(slotId, factory, aggregators, maxInFlight));
+
+    private sealed record GraderReady(ISliceGrader Grader);
+    private sealed record GraderFailed(Exception Error);
+    private sealed record Graded(SliceTask Task, SliceReport Outcome, IActorRef ReplyTo);
+
+    protected override void PreStart() =>
+        _factory.CreateAsync(_slotId, _stopping.Token).PipeTo(Self, success: g => new GraderReady(g), failure: ex => new GraderFailed(ex));
+
+    private void Starting()
+    {
+        Receive<GraderReady>(r =>
+        {
+            _grader = r.Grader;
+            _log.Info("slot {0} ready: model set {1} on {2}", _slotId, r.Grader.ModelSet.Id, r.Grader.Provider);
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+        Receive<GraderFailed>(f =>
+        {
+            var reason = (f.Error is AggregateException { InnerException: { } inner } ? inner : f.Error).Message;
+            _log.Error("slot {0} cannot load its models: {1}", _slotId, reason);
+            Become(() => Broken(reason));
+            Stash.UnstashAll();
+            Timers.StartSingleTimer("reload", Reload.Instance, TimeSpan.FromSeconds(30));
+        });
+        Receive<GetSlotStats>(_ => Sender.Tell(Stats(Loading)));
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    /// <summary>Models could not be loaded: refuse work (nothing taken), report why, try again later.</summary>
+    private void Broken(string reason)
+    {
+        Receive<RunSlice>(run => Sender.Tell(new WorkerBusy(_slotId, run.Task)));
+        Receive<GetSlotStats>(_ => Sender.Tell(Stats(FailedPrefix + reason)));
+        Receive<Reload>(_ =>
+        {
+            Become(Starting);
+            PreStart();
+        });
+    }
+
+    public const string FailedPrefix = "failed: ";
+    public const string Loading = "loading";
+
+    private sealed record Reload { public static Reload Instance { get; } = new(); }
+
+    private void Ready()
+    {
+        Receive<RunSlice>(run =>
+        {
+            if (_inFlight >= _maxInFlight)
+            {
+                Sender.Tell(new WorkerBusy(_slotId, run.Task));
+                return;
+            }
+            _inFlight++;
+            _maxObserved = Math.Max(_maxObserved, _inFlight);
+            var replyTo = Sender;
+            var task = run.Task;
+            _grader!.GradeAsync(task, _stopping.Token).PipeTo(Self,
+                success: o => new Graded(task, o, replyTo),
+                failure: ex => new Graded(task, new SliceReport(task.Level, task.SopInstanceUid, SliceOutcomes.Failed, null, null, [], $"worker failed: {ex.Message}", _grader.ModelSet), replyTo));
+        });
+        Receive<Graded>(g =>
+        {
+            _inFlight--;
+            if (g.Outcome.Outcome == SliceOutcomes.Failed) _failed++; else _completed++;
+            _aggregators.Tell(new RecordSliceResult(g.Task.StudyUid, g.Outcome), g.ReplyTo);
+        });
+        Receive<GetSlotStats>(_ => Sender.Tell(Stats(_grader!.Provider)));
+    }
+
+    private SlotStats Stats(string provider) =>
+        new(_slotId, provider, _grader?.ModelSet.Id ?? "", _inFlight, _maxInFlight, _maxObserved, _completed, _failed);
+
+    protected override void PostStop()
+    {
+        _stopping.Cancel();
+        if (_grader is { } g) _ = g.DisposeAsync().AsTask();
+    }
+}

@@ -1,0 +1,18 @@
+using MriCs.Actors.Protocol;
+
+namespace MriCs.Actors.Grading;
+
+/// <summary>What a GPU-worker slot runs: grade one slice (the production grader is <see cref="PipelineSliceGrader"/> over the real SlicePipeline).</summary>
+public interface ISliceGrader : IAsyncDisposable
+{
+    ModelSetRef ModelSet { get; }
+    string Provider { get; }
+    /// <summary>Grades one slice. Never throws for a bad image: the outcome is <see cref="SliceOutcomes.Failed"/> with the reason.</summary>
+    Task<SliceReport> GradeAsync(SliceTask task, CancellationToken cancellation);
+}
+
+/// <summary>Creates one grader per slot (sessions are created once per worker, then reused).</summary>
+public interface ISliceGraderFactory
+{
+    Task<ISliceGrader> CreateAsync(string slotId, CancellationToken cancellation);
+}

@@ -1,0 +1,40 @@
+using Akka.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MriCs.Actors.Hosting;
+
+/// <summary>Builds an MriCs node host: configuration (appsettings, environment, command line, then the given settings), validated options, the actor system with the node's roles.</summary>
+public static class MriCsNode
+{
+    public static IHost Build(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection> configureServices,
+        string[]? args = null, Action<AkkaConfigurationBuilder>? configureAkka = null, LogLevel logLevel = LogLevel.Warning)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args ?? [], ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.SetMinimumLevel(logLevel);
+        builder.Services.AddMriCsOptions();
+        configureServices(builder.Services);
+        var systemName = builder.Configuration[$"{MriCsOptions.Section}:Cluster:SystemName"] ?? "mrics";
+        builder.Services.AddAkka(systemName, (akka, services) =>
+        {
+            var options = services.GetRequiredService<IOptions<MriCsOptions>>().Value;
+            akka.ConfigureLoggers(l => l.LogLevel = logLevel switch
+            {
+                <= LogLevel.Debug => Akka.Event.LogLevel.DebugLevel,
+                LogLevel.Information => Akka.Event.LogLevel.InfoLevel,
+                LogLevel.Warning => Akka.Event.LogLevel.WarningLevel,
+                _ => Akka.Event.LogLevel.ErrorLevel,
+            });
+            akka.WithMriCsNode(options, services);
+            configureAkka?.Invoke(akka);
+        });
+#if MRICS_SCP
+        builder.Services.AddHostedService<DicomScpService>(); // after the actor system: instances go to the assembler
+#endif
+        return builder.Build();
+    }
+}
