@@ -32,9 +32,7 @@ public static class MriCsNode
             akka.WithMriCsNode(options, services);
             configureAkka?.Invoke(akka);
         });
-#if MRICS_SCP
         builder.Services.AddHostedService<DicomScpService>(); // after the actor system: instances go to the assembler
-#endif
         return builder.Build();
     }
 }

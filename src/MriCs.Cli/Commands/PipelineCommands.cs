@@ -15,9 +15,7 @@ public static partial class PipelineCommands
 {
     public static IReadOnlyList<CliCommand> All { get; } =
     [
-#if MRICS_DEMO
         new("demo", "demo [--patients N] [--seed S] [--protocol key-images|slabs] [--out DIR] [--data-dir DIR] [--models DIR] [--provider auto|cpu|cuda] [--slots N]", Demo),
-#endif
         new("serve", "serve [--data-dir DIR] [--models DIR] [--watch DIR] [--dicom-port P] [--ae-title AE] [--slots N] [--provider auto|cpu|cuda] [--roles ingest,gpu-worker] [--port N] [--seed-node ADDRESS]...", Serve),
         new("bench pipeline", "bench pipeline [--input DIR | --patients N --seed S] [--models DIR] [--slots N] [--in-flight N] [--provider auto|cpu|cuda] [--model-set ID]", BenchPipeline),
         new("process", "process DIR --out results.csv [--json FILE] [--data-dir DIR] [--models DIR] [--slots N] [--provider auto|cpu|cuda] [--fusion mean|majority|most-severe] [--timeout SECONDS]", Process),
@@ -91,7 +89,6 @@ public static partial class PipelineCommands
             if (!Directory.Exists(input)) { ctx.Error.WriteLine($"mrics bench pipeline: folder '{input}' does not exist"); return 2; }
             return RunBench(input, args, ctx);
         }
-#if MRICS_DEMO
         var generated = Path.Combine(Path.GetTempPath(), "mrics-bench-studies-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -105,9 +102,6 @@ public static partial class PipelineCommands
         {
             Directory.Delete(generated, recursive: true);
         }
-#else
-        throw new CliUsageException("--input DIR is required (phantom studies are not in this build)");
-#endif
     }
 
     private static int Process(CliArgs args, CliContext ctx)
