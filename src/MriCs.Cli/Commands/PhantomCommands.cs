@@ -4,7 +4,9 @@ using MriCs.Inference.Manifest;
 using MriCs.Inference.Pipeline;
 using MriCs.Inference.Preprocessing;
 using MriCs.Inference.Sessions;
+using MriCs.Dicom;
 using MriCs.Phantom;
+using MriCs.Phantom.Studies;
 
 namespace MriCs.Cli.Commands;
 
@@ -12,9 +14,34 @@ public static class PhantomCommands
 {
     public static IReadOnlyList<CliCommand> All { get; } =
     [
+        new("phantom", "phantom --out DIR [--patients N] [--seed S] [--sites K] [--protocol key-images|slabs|stack] [--level-tag gggg,eeee] [--no-distractors]", Studies, "no-distractors"),
         new("phantom export-training", "phantom export-training --out DIR [--patients N] [--seed S] [--sites K]", ExportTraining),
         new("phantom evaluate-models", "phantom evaluate-models [--models DIR] [--set ID] [--patients N] [--seed S] [--sites K] [--provider auto|cpu|cuda]", EvaluateModels),
     ];
+
+    /// <summary>Synthetic MR studies as DICOM Part 10 files (one folder per patient) plus labels.csv.</summary>
+    private static int Studies(CliArgs args, CliContext ctx)
+    {
+        if (args.Positionals.Count > 0) throw new CliUsageException($"unknown subcommand '{args.Positionals[0]}'");
+        var output = args.Required("out");
+        var patients = args.Int("patients", 10);
+        if (patients < 1) throw new CliUsageException("--patients must be >= 1");
+        var options = new PhantomOptions(args.Int("seed", 1), args.Int("sites", 3));
+        var protocol = args.Option("protocol") switch
+        {
+            null or "key-images" => PhantomProtocol.KeyImages,
+            "slabs" => PhantomProtocol.Slabs,
+            "stack" => PhantomProtocol.Stack,
+            var p => throw new CliUsageException($"--protocol '{p}' is not key-images, slabs or stack"),
+        };
+        var study = new StudyOptions { Protocol = protocol, Distractors = !args.Flag("no-distractors") };
+        if (args.Option("level-tag") is { } tagText)
+            study = study with { LevelTag = DicomTag.TryParse(tagText, out var tag) ? tag : throw new CliUsageException($"--level-tag '{tagText}' is not a tag (gggg,eeee)") };
+        var sw = Stopwatch.StartNew();
+        var files = PhantomStudy.Write(output, options, patients, study);
+        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {files} DICOM files of {patients} studies ({protocol}) to {output} in {sw.Elapsed.TotalSeconds:F1} s; ground truth in labels.csv"));
+        return 0;
+    }
 
     private static int ExportTraining(CliArgs args, CliContext ctx)
     {
