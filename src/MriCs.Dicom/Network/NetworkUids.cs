@@ -18,8 +18,8 @@ public static class NetworkUids
     public const string StorageSopClassPrefix = "1.2.840.10008.5.1.4.1.1.";
 
     /// <summary>MriCs implementation class UID (2.25 form, derived once from a random UUID).</summary>
-    public const string ImplementationClassUid = "2.25.178340919226470427402335180093711392217";
-    public const string ImplementationVersionName = "MRICS_010";
+    public const string ImplementationClassUid = DicomUid.ImplementationClassUid;
+    public const string ImplementationVersionName = DicomUid.ImplementationVersionName;
 
     /// <summary>Syntaxes MriCs decodes, in the order the SCP prefers them.</summary>
     public static IReadOnlyList<string> DefaultAcceptedTransferSyntaxes { get; } =
@@ -34,22 +34,6 @@ public static class NetworkUids
     public static bool IsStorageSopClass(string uid) =>
         uid.StartsWith(StorageSopClassPrefix, StringComparison.Ordinal) && uid.Length > StorageSopClassPrefix.Length;
 
-    /// <summary>A syntactically valid UID (PS3.5 9.1): 1..64 chars, digits and dots, no empty or zero-led components.</summary>
-    public static bool IsValidUid(string? uid)
-    {
-        if (string.IsNullOrEmpty(uid) || uid.Length > 64) return false;
-        var start = 0;
-        for (var i = 0; i <= uid.Length; i++)
-        {
-            if (i == uid.Length || uid[i] == '.')
-            {
-                var len = i - start;
-                if (len == 0) return false;
-                if (len > 1 && uid[start] == '0') return false;
-                start = i + 1;
-            }
-            else if (uid[i] is < '0' or > '9') return false;
-        }
-        return true;
-    }
+    /// <summary>A syntactically valid UID (PS3.5 9.1); the file toolkit's rule.</summary>
+    public static bool IsValidUid(string? uid) => DicomUid.IsValid(uid);
 }
