@@ -1,4 +1,5 @@
 using MriCs.Actors.Protocol;
+using MriCs.Dicom.Imaging;
 
 namespace MriCs.Actors.Studies;
 
@@ -150,22 +151,21 @@ public static class StudyAssembly
         return ordered[(ordered.Count - 1) / 2];
     }
 
-    public readonly record struct Vec(double X, double Y, double Z);
-
-    /// <summary>Unit slice normal (row x column cosines), or null when the orientation is missing or degenerate.</summary>
-    public static Vec? Normal(InstanceHeader i)
+    /// <summary>Unit slice normal (row x column cosines), or null when the orientation is missing or invalid.</summary>
+    public static Vector3D? Normal(InstanceHeader i)
     {
         if (i.ImageOrientationPatient is not { Length: 6 } o || o.Any(v => !double.IsFinite(v))) return null;
-        var n = new Vec(o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]);
-        var len = Math.Sqrt(n.X * n.X + n.Y * n.Y + n.Z * n.Z);
-        return len < 0.5 ? null : new Vec(n.X / len, n.Y / len, n.Z / len);
+        try
+        {
+            return SliceGeometry.Normal(o);
+        }
+        catch (SliceGeometryException)
+        {
+            return null;
+        }
     }
 
-    private static double AngleDegrees(Vec a, Vec b)
-    {
-        var dot = Math.Abs(a.X * b.X + a.Y * b.Y + a.Z * b.Z);
-        return Math.Acos(Math.Min(1, dot)) * 180 / Math.PI;
-    }
+    private static double AngleDegrees(Vector3D a, Vector3D b) => Math.Acos(Math.Min(1, Math.Abs(a.Dot(b)))) * 180 / Math.PI;
 
     private static string Describe(InstanceHeader i) =>
         string.IsNullOrWhiteSpace(i.SeriesDescription) ? "(no description)" : i.SeriesDescription.Trim();
