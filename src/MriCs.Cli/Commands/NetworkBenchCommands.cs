@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using MriCs.Dicom.Network;
+using MriCs.Dicom.Network.Journal;
 
 namespace MriCs.Cli.Commands;
 
@@ -19,7 +20,7 @@ public static class NetworkBenchCommands
     ];
 
     /// <summary>Seconds until the last storescu exited; Drained: until every file was materialized (journal), else = Seconds.</summary>
-    private sealed record Run(double Seconds, int Stored, double Drained);
+    private sealed record Run(double Seconds, int Stored, double Drained, JournalStatistics? Journal = null);
 
     private static int Store(CliArgs args, CliContext ctx)
     {
@@ -80,6 +81,9 @@ public static class NetworkBenchCommands
                 double Ips(double seconds) => count / seconds;
                 double Mbs(double seconds) => totalBytes / 1048576.0 / seconds;
                 ctx.Out.WriteLine($"{c,6} | {Ips(d),12:0.0} {Mbs(d),6:0.0} | {Ips(j),13:0.0} {Mbs(j),6:0.0} {Ips(jd),13:0.0} | {Ips(s),14:0.0} {Mbs(s),6:0.0} | {s / d,5:0.00}x {s / j,6:0.00}x {s / jd,6:0.00}x");
+                var js = journal[journal.Count / 2].Journal;
+                if (js is not null)
+                    ctx.Out.WriteLine($"{"",6}   journal (median run): {js.Records} records in {js.Commits} fdatasyncs ({js.RecordsPerSync:0.0} per sync), write {js.MeanWriteMs:0.00} ms + fdatasync {js.MeanSyncMs:0.00} ms per commit; {js.MaterializeBatches} materializer batches, {js.MaterializeTime.TotalMilliseconds:0} ms");
                 ctx.Out.WriteLine($"{"",6}   runs (s): direct {Runs(direct)}; journal {Runs(journal)} (drained {string.Join(' ', journal.Select(r => r.Drained.ToString("0.000")))}); storescp {Runs(dcmtk)}");
                 if (!complete)
                     ctx.Error.WriteLine($"  incomplete: stored direct {string.Join(',', direct.Select(r => r.Stored))}, journal {string.Join(',', journal.Select(r => r.Stored))}, storescp {string.Join(',', dcmtk.Select(r => r.Stored))} of {count}");
@@ -114,7 +118,8 @@ public static class NetworkBenchCommands
 
     private static Run RunMrics(IReadOnlyList<string> files, int associations, StorageMode mode, DurabilityMode durability, string outDir)
     {
-        Reset(outDir);
+        // The journal's segments stay between runs, as they do in a running SCP (made once, reused); the files go.
+        Reset(outDir, keep: ".journal");
         var provider = new FileStorageProvider(new FileStorageOptions
         {
             Directory = outDir, Mode = mode, Durability = durability, MinFreeBytes = 64L * 1024 * 1024,
@@ -128,7 +133,7 @@ public static class NetworkBenchCommands
             provider.WhenMaterializedAsync().GetAwaiter().GetResult();
             var drained = sw.Elapsed.TotalSeconds;
             var stored = Directory.EnumerateFiles(outDir, "*.dcm", SearchOption.AllDirectories).Count();
-            return new Run(seconds, stored, Math.Max(seconds, drained));
+            return new Run(seconds, stored, Math.Max(seconds, drained), provider.JournalStatistics);
         }
         finally
         {
@@ -206,9 +211,13 @@ public static class NetworkBenchCommands
         return Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
     }
 
-    private static void Reset(string dir)
+    private static void Reset(string dir, string? keep = null)
     {
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        if (Directory.Exists(dir))
+        {
+            foreach (var d in Directory.EnumerateDirectories(dir).Where(d => Path.GetFileName(d) != keep)) Directory.Delete(d, recursive: true);
+            foreach (var f in Directory.EnumerateFiles(dir)) File.Delete(f);
+        }
         Directory.CreateDirectory(dir);
     }
 

@@ -55,6 +55,9 @@ public sealed class FileStorageOptions
     /// <summary>Journal mode: instances materialized (and synced with one syncfs) per batch at most.</summary>
     public int JournalMaterializeBatch { get; init; } = 256;
 
+    /// <summary>Journal mode: how long the materializer lets instances gather before it makes a batch of files.</summary>
+    public TimeSpan JournalMaterializeLinger { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Tests: the journal starts with its materializer held (see FileStorageProvider.SetMaterializerPaused).</summary>
     internal bool JournalStartPaused { get; init; }
 
@@ -136,7 +139,7 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
             if (options.JournalSegmentBytes < 1024 * 1024) throw new ArgumentException("JournalSegmentBytes must be at least 1 MiB", nameof(options));
             if (options.JournalMaxSegments < 2) throw new ArgumentException("JournalMaxSegments must be at least 2", nameof(options));
             _journal = new StoreJournal(Path.Combine(_root, JournalFolder), options.JournalSegmentBytes, options.JournalMaxSegments,
-                options.JournalFullTimeout, Math.Max(1, options.JournalMaterializeBatch), MaterializeAsync,
+                options.JournalFullTimeout, Math.Max(1, options.JournalMaterializeBatch), options.JournalMaterializeLinger, MaterializeAsync,
                 ex => _logger.LogWarning("store journal: materialization failed, retrying: {Error}", ex.GetType().Name + ": " + ex.Message),
                 options.JournalStartPaused);
             // Room for the File Meta header and the journal's meta block.
@@ -151,6 +154,9 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
 
     /// <summary>Journal mode: acknowledged instances whose Study/Series/SOP.dcm file is not made (and delivered) yet.</summary>
     public long MaterializationBacklog => _journal?.Backlog ?? 0;
+
+    /// <summary>Journal mode: group commits, records, sync and materialization times so far; null in direct mode.</summary>
+    public JournalStatistics? JournalStatistics => _journal?.Statistics;
 
     /// <summary>Journal mode: instances the sink kept refusing (after retries); their files are on disk.</summary>
     public long DeliveryFailures => Interlocked.Read(ref _deliveryFailures);

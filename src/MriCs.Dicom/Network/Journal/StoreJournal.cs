@@ -5,6 +5,14 @@ using Microsoft.Win32.SafeHandles;
 
 namespace MriCs.Dicom.Network.Journal;
 
+/// <summary>What the journal did: group commits (one fdatasync each) and the records they carried, and materializer batches.</summary>
+public sealed record JournalStatistics(long Commits, long Records, TimeSpan WriteTime, TimeSpan SyncTime, long MaterializeBatches, TimeSpan MaterializeTime)
+{
+    public double RecordsPerSync => Commits == 0 ? 0 : Records / (double)Commits;
+    public double MeanSyncMs => Commits == 0 ? 0 : SyncTime.TotalMilliseconds / Commits;
+    public double MeanWriteMs => Commits == 0 ? 0 : WriteTime.TotalMilliseconds / Commits;
+}
+
 /// <summary>One record of the journal, durable once its append completed.</summary>
 internal sealed class JournalEntry(long seq, JournalSegment segment, long payloadOffset, long payloadLength, JournalMeta meta)
 {
@@ -51,6 +59,7 @@ internal sealed class StoreJournal : IAsyncDisposable
     private readonly TimeSpan _roomTimeout;
     private readonly MaterializeBatch _materialize;
     private readonly int _materializeBatchMax;
+    private readonly TimeSpan _linger;
     private readonly Action<Exception>? _onMaterializeError;
 
     // Segments (under _segLock).
@@ -64,8 +73,12 @@ internal sealed class StoreJournal : IAsyncDisposable
     // Commit queue (under _commitLock).
     private readonly object _commitLock = new();
     private readonly List<Pending> _queue = [];
-    private readonly Thread _committer;
+    private bool _leading;
     private bool _stopCommit;
+    private readonly List<Pending> _batch = [];
+    private readonly List<(Pending P, JournalEntry E)> _written = [];
+    private readonly List<JournalSegment> _touched = new(2);
+    private readonly List<ReadOnlyMemory<byte>> _blocks = [];
     private long _nextSeq;
 
     // Materializer queue (under _matLock).
@@ -75,6 +88,8 @@ internal sealed class StoreJournal : IAsyncDisposable
     private readonly CancellationTokenSource _stopMaterialize = new();
     private TaskCompletionSource _matSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _hurry = new(TaskCreationOptions.RunContinuationsAsynchronously); // cuts the linger short while someone waits
+    private int _waiters;
     private long _enqueued;
     private long _materialized;
     private bool _paused;
@@ -96,12 +111,23 @@ internal sealed class StoreJournal : IAsyncDisposable
         public TaskCompletionSource<JournalEntry> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    // Leader-only statistics (read racily for reports).
+    private long _statCommits, _statRecords, _statWriteTicks, _statSyncTicks, _statMatBatches, _statMatTicks;
+
+    /// <summary>Commits (fdatasyncs), records, time writing and syncing; materializer batches and time.</summary>
+    public JournalStatistics Statistics => new(Volatile.Read(ref _statCommits), Volatile.Read(ref _statRecords),
+        TimeSpan.FromSeconds(Volatile.Read(ref _statWriteTicks) / (double)System.Diagnostics.Stopwatch.Frequency),
+        TimeSpan.FromSeconds(Volatile.Read(ref _statSyncTicks) / (double)System.Diagnostics.Stopwatch.Frequency),
+        Volatile.Read(ref _statMatBatches),
+        TimeSpan.FromSeconds(Volatile.Read(ref _statMatTicks) / (double)System.Diagnostics.Stopwatch.Frequency));
+
     /// <summary>Records found at start-up past the checkpoint (they are being materialized again).</summary>
     public int Replayed { get; }
 
-    public StoreJournal(string dir, long segmentBytes, int maxSegments, TimeSpan roomTimeout, int materializeBatchMax,
+    public StoreJournal(string dir, long segmentBytes, int maxSegments, TimeSpan roomTimeout, int materializeBatchMax, TimeSpan linger,
         MaterializeBatch materialize, Action<Exception>? onMaterializeError = null, bool startPaused = false)
     {
+        _linger = linger;
         _dir = dir;
         _segmentBytes = segmentBytes;
         _maxSegments = maxSegments;
@@ -165,8 +191,6 @@ internal sealed class StoreJournal : IAsyncDisposable
             _free.Enqueue(s);
         }
 
-        _committer = new Thread(CommitLoop) { IsBackground = true, Name = "mrics-store-journal" };
-        _committer.Start();
         _materializer = Task.Factory.StartNew(MaterializeLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -298,79 +322,125 @@ internal sealed class StoreJournal : IAsyncDisposable
         {
             if (_stopCommit) throw new DimseStatusException(DimseStatus.OutOfResources, "storage is shutting down");
             _queue.Add(pending);
-            if (_queue.Count == 1) Monitor.Pulse(_commitLock);
+            if (_leading) return pending.Done.Task; // the current leader (or the one it hands over to) writes it
+            _leading = true;
         }
+        // Leader/follower group commit: the caller writes and syncs everything queued (its own record included)
+        // on its own thread, so a lone association pays no thread hand-off; records queued meanwhile by other
+        // associations share the next fdatasync.
+        CommitOnce();
+        HandOver();
         return pending.Done.Task;
     }
 
-    private void CommitLoop()
+    /// <summary>After a commit: stop leading if nothing is queued, else let a pool thread lead (the caller answers its peer now).</summary>
+    private void HandOver()
     {
-        var batch = new List<Pending>();
-        var written = new List<(Pending P, JournalEntry E)>();
-        var touched = new List<JournalSegment>(2);
-        var header = new byte[JournalRecord.HeaderSize];
-        var blocks = new List<ReadOnlyMemory<byte>>();
-        while (true)
+        lock (_commitLock)
         {
-            lock (_commitLock)
+            if (_queue.Count == 0)
             {
-                while (_queue.Count == 0 && !_stopCommit) Monitor.Wait(_commitLock);
-                if (_queue.Count == 0) return;
-                batch.AddRange(_queue);
-                _queue.Clear();
+                _leading = false;
+                Monitor.PulseAll(_commitLock);
+                return;
             }
-            written.Clear();
-            touched.Clear();
-            try
+        }
+        ThreadPool.UnsafeQueueUserWorkItem(static self =>
+        {
+            while (true)
             {
-                foreach (var p in batch)
+                self.CommitOnce();
+                lock (self._commitLock)
                 {
-                    var segment = Reserve(p.RecordLength);
-                    if (!touched.Contains(segment)) touched.Add(segment);
-                    var seq = _nextSeq++;
-                    var record = new byte[JournalRecord.HeaderSize];
-                    JournalRecord.WriteHeader(record, seq, p.MetaBytes.Length, p.BodyCrc, p.PayloadLength);
-                    blocks.Clear();
-                    blocks.Add(record);
-                    blocks.Add(p.MetaBytes);
-                    blocks.Add(p.PartHeader);
-                    foreach (var b in p.Data.Blocks()) blocks.Add(b);
-                    var offset = segment.WriteOffset;
-                    segment.WriteOffset += p.RecordLength;
-                    RandomAccess.Write(segment.Handle, blocks, offset);
-                    lock (_segLock) segment.Outstanding++;
-                    written.Add((p, new JournalEntry(seq, segment, offset + JournalRecord.HeaderSize + p.MetaBytes.Length, p.PayloadLength, p.Meta)));
-                }
-                foreach (var s in touched) Fsync.Data(s.Handle, s.Path);
-            }
-            catch (Exception ex)
-            {
-                // Nothing of this batch is acknowledged. The active segment is sealed: a later record must never
-                // follow a possibly torn one (the replay scan stops at the first bad record).
-                lock (_segLock)
-                {
-                    foreach (var (_, e) in written) e.Segment.Outstanding--;
-                    if (_active is { } a)
+                    if (self._queue.Count == 0)
                     {
-                        a.Active = false;
-                        _active = null;
-                        ReleaseIfDone(a);
+                        self._leading = false;
+                        Monitor.PulseAll(self._commitLock);
+                        return;
                     }
                 }
-                var failure = ex as DimseStatusException ?? new IOException("store journal write failed", ex) as Exception;
-                foreach (var p in batch) p.Done.TrySetException(failure);
-                batch.Clear();
-                continue;
             }
-            lock (_matLock)
-            {
-                foreach (var (_, e) in written) _toMaterialize.Enqueue(e);
-                _enqueued += written.Count;
-                _matSignal.TrySetResult();
-            }
-            foreach (var (p, e) in written) p.Done.TrySetResult(e);
-            batch.Clear();
+        }, this, preferLocal: false);
+    }
+
+    /// <summary>Writes every queued record (one vectored write each), one fdatasync per touched segment, then completes them. Leader only.</summary>
+    private void CommitOnce()
+    {
+        var batch = _batch;
+        var written = _written;
+        var touched = _touched;
+        var blocks = _blocks;
+        lock (_commitLock)
+        {
+            batch.AddRange(_queue);
+            _queue.Clear();
         }
+        if (batch.Count == 0) return;
+        written.Clear();
+        touched.Clear();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            foreach (var p in batch)
+            {
+                var segment = Reserve(p.RecordLength);
+                if (!touched.Contains(segment)) touched.Add(segment);
+                var seq = _nextSeq++;
+                var record = new byte[JournalRecord.HeaderSize];
+                JournalRecord.WriteHeader(record, seq, p.MetaBytes.Length, p.BodyCrc, p.PayloadLength);
+                blocks.Clear();
+                blocks.Add(record);
+                blocks.Add(p.MetaBytes);
+                blocks.Add(p.PartHeader);
+                foreach (var b in p.Data.Blocks()) blocks.Add(b);
+                var offset = segment.WriteOffset;
+                segment.WriteOffset += p.RecordLength;
+                RandomAccess.Write(segment.Handle, blocks, offset);
+                lock (_segLock) segment.Outstanding++;
+                written.Add((p, new JournalEntry(seq, segment, offset + JournalRecord.HeaderSize + p.MetaBytes.Length, p.PayloadLength, p.Meta)));
+            }
+            var synced = System.Diagnostics.Stopwatch.GetTimestamp();
+            foreach (var s in touched) Fsync.Data(s.Handle, s.Path);
+            var end = System.Diagnostics.Stopwatch.GetTimestamp();
+            _statWriteTicks += synced - started;
+            _statSyncTicks += end - synced;
+            _statCommits++;
+            _statRecords += written.Count;
+        }
+        catch (Exception ex)
+        {
+            // Nothing of this batch is acknowledged. The active segment is sealed: a later record must never
+            // follow a possibly torn one (the replay scan stops at the first bad record).
+            lock (_segLock)
+            {
+                foreach (var (_, e) in written)
+                {
+                    e.Segment.Outstanding--;
+                }
+                if (_active is { } a)
+                {
+                    a.Active = false;
+                    _active = null;
+                    ReleaseIfDone(a);
+                }
+                foreach (var (_, e) in written) ReleaseIfDone(e.Segment);
+            }
+            var failure = ex as DimseStatusException ?? new IOException("store journal write failed", ex) as Exception;
+            foreach (var p in batch) p.Done.TrySetException(failure);
+            batch.Clear();
+            blocks.Clear();
+            return;
+        }
+        lock (_matLock)
+        {
+            foreach (var (_, e) in written) _toMaterialize.Enqueue(e);
+            _enqueued += written.Count;
+            _matSignal.TrySetResult();
+        }
+        foreach (var (p, e) in written) p.Done.TrySetResult(e);
+        batch.Clear();
+        written.Clear();
+        blocks.Clear();
     }
 
     /// <summary>The active segment if the record fits, else the next free one (waiting for the materializer if none).</summary>
@@ -380,7 +450,12 @@ internal sealed class StoreJournal : IAsyncDisposable
         JournalSegment? created = null;
         lock (_segLock)
         {
-            if (_active is { } a && a.WriteOffset + recordLength <= a.Size) return a;
+            if (_active is { } a && a.WriteOffset + recordLength <= a.Size)
+            {
+                // Zero-fill the next segment while this one still has room (not earlier: it is disk traffic).
+                if (a.WriteOffset > a.Size / 2) MaybeCreateSpare();
+                return a;
+            }
             if (_active is { } full)
             {
                 full.Active = false;
@@ -403,7 +478,6 @@ internal sealed class StoreJournal : IAsyncDisposable
             {
                 var next = _free.Dequeue();
                 Activate(next);
-                MaybeCreateSpare();
                 return next;
             }
         }
@@ -412,7 +486,6 @@ internal sealed class StoreJournal : IAsyncDisposable
         {
             _segments.Add(created);
             Activate(created);
-            MaybeCreateSpare();
         }
         return created;
     }
@@ -490,14 +563,25 @@ internal sealed class StoreJournal : IAsyncDisposable
             }
             if (batch.Count == 0)
             {
-                try { await signal.WaitAsync(ct).ConfigureAwait(false); }
+                try
+                {
+                    await signal.WaitAsync(ct).ConfigureAwait(false);
+                    // Let a batch gather: one syncfs for many files, and less competition with the receive path.
+                    Task hurry;
+                    lock (_matLock) hurry = _hurry.Task;
+                    if (_linger > TimeSpan.Zero) await Task.WhenAny(Task.Delay(_linger, ct), hurry).ConfigureAwait(false);
+                    ct.ThrowIfCancellationRequested();
+                }
                 catch (OperationCanceledException) { return; }
                 continue;
             }
             try
             {
+                var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 await _materialize(batch, ct).ConfigureAwait(false);
                 WriteCheckpoint(batch[^1].Seq);
+                _statMatTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+                _statMatBatches++;
                 delay = TimeSpan.FromMilliseconds(50);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -535,16 +619,31 @@ internal sealed class StoreJournal : IAsyncDisposable
     public async Task WhenMaterializedAsync(CancellationToken ct = default)
     {
         long target;
-        lock (_matLock) target = _enqueued;
-        while (true)
+        lock (_matLock)
         {
-            Task progress;
+            target = _enqueued;
+            _waiters++;
+            _hurry.TrySetResult();
+        }
+        try
+        {
+            while (true)
+            {
+                Task progress;
+                lock (_matLock)
+                {
+                    if (_materialized >= target) return;
+                    progress = _progress.Task;
+                }
+                await progress.WaitAsync(ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
             lock (_matLock)
             {
-                if (_materialized >= target) return;
-                progress = _progress.Task;
+                if (--_waiters == 0 && _hurry.Task.IsCompleted) _hurry = new(TaskCreationOptions.RunContinuationsAsynchronously);
             }
-            await progress.WaitAsync(ct).ConfigureAwait(false);
         }
     }
 
@@ -564,14 +663,14 @@ internal sealed class StoreJournal : IAsyncDisposable
         }
     }
 
+    /// <summary>Refuses new records and waits until the leader, if any, has written what was queued.</summary>
     private void StopCommitter()
     {
         lock (_commitLock)
         {
             _stopCommit = true;
-            Monitor.PulseAll(_commitLock);
+            while (_leading) Monitor.Wait(_commitLock);
         }
-        _committer.Join();
     }
 
     /// <summary>Tests: stop as a crash would (no more materialization, no checkpoint), and close every file.</summary>
