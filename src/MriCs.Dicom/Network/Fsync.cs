@@ -18,6 +18,10 @@ internal static partial class Fsync
     [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
     private static partial int SyncfsFd(int fd);
 
+    [LibraryImport("kernel32.dll", SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    private static partial bool FlushFileBuffers(SafeFileHandle handle);
+
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
 
@@ -64,8 +68,7 @@ internal static partial class Fsync
     {
         if (OperatingSystem.IsWindows())
         {
-            using var fs = new FileStream(handle, FileAccess.ReadWrite, 0);
-            fs.Flush(flushToDisk: true);
+            if (!FlushFileBuffers(handle)) throw new IOException($"FlushFileBuffers of {what} failed (error {Marshal.GetLastPInvokeError()})");
             return;
         }
         var added = false;
