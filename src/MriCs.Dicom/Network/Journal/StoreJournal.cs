@@ -547,6 +547,7 @@ internal sealed class StoreJournal : IAsyncDisposable
         var ct = _stopMaterialize.Token;
         var batch = new List<JournalEntry>();
         var delay = TimeSpan.FromMilliseconds(50);
+        var lingered = false;
         while (!ct.IsCancellationRequested)
         {
             Task signal;
@@ -563,18 +564,26 @@ internal sealed class StoreJournal : IAsyncDisposable
             }
             if (batch.Count == 0)
             {
-                try
-                {
-                    await signal.WaitAsync(ct).ConfigureAwait(false);
-                    // Let a batch gather: one syncfs for many files, and less competition with the receive path.
-                    Task hurry;
-                    lock (_matLock) hurry = _hurry.Task;
-                    if (_linger > TimeSpan.Zero) await Task.WhenAny(Task.Delay(_linger, ct), hurry).ConfigureAwait(false);
-                    ct.ThrowIfCancellationRequested();
-                }
+                try { await signal.WaitAsync(ct).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return; }
                 continue;
             }
+            if (!lingered && batch.Count < _materializeBatchMax && _linger > TimeSpan.Zero)
+            {
+                // Let a batch gather (one syncfs for many files, less competition with the receive path),
+                // unless someone waits for the materializer.
+                lingered = true;
+                Task hurry;
+                lock (_matLock) hurry = _hurry.Task;
+                if (!hurry.IsCompleted)
+                {
+                    try { await Task.WhenAny(Task.Delay(_linger, ct), hurry).ConfigureAwait(false); }
+                    catch (OperationCanceledException) { return; }
+                    if (ct.IsCancellationRequested) return;
+                    continue; // top the batch up
+                }
+            }
+            lingered = false;
             try
             {
                 var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
