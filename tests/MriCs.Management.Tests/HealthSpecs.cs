@@ -38,6 +38,22 @@ public sealed class HealthSpecs
     }
 
     [Fact]
+    public async Task Request_paths_with_study_uids_and_patient_keys_never_reach_the_logs()
+    {
+        using var dirs = new TempDir();
+        var logs = new CapturingLoggerProvider();
+        await using var node = await Node.StartAsync(dirs.Sub("n"), ClusterRoles.Ingest, null, new FakeGraderFactory(), logs: logs);
+        const string study = "1.2.826.0.1.3680043.2.1125.424242", patient = "PK-SECRET-4711";
+        Assert.Equal(HttpStatusCode.NotFound, (await node.SendAsync(HttpMethod.Get, "/api/studies/" + study)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await node.SendAsync(HttpMethod.Get, "/api/patients/" + patient)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await node.SendAsync(HttpMethod.Get, "/api/recommendations?since=" + patient)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await node.SendAsync(HttpMethod.Post, "/api/cluster/leave", new { address = patient })).Status);
+        Assert.NotEmpty(logs.Lines); // the node logs at trace level here
+        Assert.Contains(logs.Lines, l => l.Contains("[8003]") && l.Contains("/api/cluster/leave")); // the refusal is logged, by route
+        Assert.DoesNotContain(logs.Lines, l => l.Contains(study, StringComparison.Ordinal) || l.Contains(patient, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_palette_says_clearly_when_no_endpoint_answers()
     {
         var r = await Cli.RunAsync("cluster", "show", "--host", "127.0.0.1:9");

@@ -36,7 +36,7 @@ public sealed class Node : IAsyncDisposable
 
     /// <summary>Starts a node with the given roles; no seed = joins itself (the seed node).</summary>
     public static async Task<Node> StartAsync(string dataDir, string role, string? seed, FakeGraderFactory grader,
-        string? token = Token, IReadOnlyDictionary<string, string?>? extra = null, string? hocon = null)
+        string? token = Token, IReadOnlyDictionary<string, string?>? extra = null, string? hocon = null, CapturingLoggerProvider? logs = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -55,7 +55,8 @@ public sealed class Node : IAsyncDisposable
             s.AddSingleton<IInstanceReader>(new FakeReader());
             s.AddSingleton<ISliceGraderFactory>(grader);
             s.AddMriCsManagement();
-        }, configureAkka: a => a.AddHocon(
+            if (logs is not null) s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
+        }, logLevel: logs is null ? Microsoft.Extensions.Logging.LogLevel.Warning : Microsoft.Extensions.Logging.LogLevel.Trace, configureAkka: a => a.AddHocon(
             // SBR must not down anyone during a test: the tests down members themselves.
             "akka.test.timefactor = 4\nakka.cluster.split-brain-resolver.stable-after = 300s\n" + (hocon ?? ""), HoconAddMode.Prepend));
         await host.StartAsync();
@@ -126,6 +127,26 @@ public static class Eventually
             if (DateTime.UtcNow > deadline) Assert.Fail($"{what}: not reached within {timeout.TotalSeconds:0} s; last seen: {JsonSerializer.Serialize(last)}");
             await Task.Delay(250);
         }
+    }
+}
+
+/// <summary>Every log line of a node, formatted, for tests that check what logs must never contain.</summary>
+public sealed class CapturingLoggerProvider : Microsoft.Extensions.Logging.ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyList<string> Lines => _lines.ToList();
+
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+
+    public void Dispose() { }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{logLevel} {category}[{eventId.Id}] {formatter(state, exception)} {exception}");
     }
 }
 
