@@ -174,12 +174,12 @@ public class TwoNodeSpec
         await using var ingest = await TestNode.StartAsync(tmp.Sub("data"), grader, new()
         {
             ["MriCs:Roles:0"] = ClusterRoles.Ingest,
-            ["MriCs:Inference:Slots"] = "1",
         });
         var seed = Akka.Cluster.Cluster.Get(ingest.System).SelfAddress.ToString();
         await using var worker = await TestNode.StartAsync(tmp.Sub("data-worker"), grader, new()
         {
             ["MriCs:Roles:0"] = ClusterRoles.GpuWorker,
+            ["MriCs:Inference:Slots"] = "1", // the worker node's slots are the cluster's slots
             ["MriCs:Cluster:SeedNodes:0"] = seed,
         });
         var ingested = await ingest.Client.IngestFolderAsync(input, TimeSpan.FromSeconds(60));
