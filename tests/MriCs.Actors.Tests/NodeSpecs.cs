@@ -22,13 +22,15 @@ public sealed class TestNode : IAsyncDisposable
     {
         _host = host;
         var system = host.Services.GetRequiredService<ActorSystem>();
-        Client = new PipelineClient(system, host.Services.GetRequiredService<IActorRegistry>());
+        Registry = host.Services.GetRequiredService<IActorRegistry>();
+        Client = new PipelineClient(system, Registry);
     }
 
     public PipelineClient Client { get; }
+    public IActorRegistry Registry { get; }
     public ActorSystem System => Client.System;
 
-    public static async Task<TestNode> StartAsync(string dataDir, FakeGraderFactory grader, Dictionary<string, string?>? extra = null)
+    public static async Task<TestNode> StartAsync(string dataDir, ISliceGraderFactory grader, Dictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>
         {
