@@ -187,6 +187,44 @@ public class ClusterSlotSpecs
         Assert.Equal(["slot-0"], (await DispatcherSlots(a)).Slots);
     }
 
+    [Fact]
+    public async Task A_crashed_worker_node_is_downed_by_the_split_brain_resolver_and_its_slices_are_resent_long_before_the_task_timeout()
+    {
+        using var tmp = new TempDir();
+        var input = tmp.Sub("in");
+        var uids = Enumerable.Range(1, 6).Select(i => $"8.{i}").ToList();
+        foreach (var (uid, i) in uids.Select((u, i) => (u, i))) TestData.WriteStudy(input, uid, $"P{i}", [0, i % 3, 1, 0]);
+        var graders = Enumerable.Range(0, 3).Select(_ => new FakeGraderFactory(TimeSpan.FromMilliseconds(250))).ToArray();
+        Dictionary<string, string?> Settings(Dictionary<string, string?> d)
+        {
+            d["MriCs:Cluster:SplitBrain:StableAfter"] = "00:00:02";
+            d["MriCs:Ingest:TaskTimeout"] = "00:10:00"; // only the prompt re-send can finish the run in time
+            return d;
+        }
+        await using var a = await TestNode.StartAsync(tmp.Sub("a"), graders[0], Settings(Gpu(1, ingest: true)));
+        var removed = new ConcurrentDictionary<string, MemberStatus>();
+        a.System.ActorOf(Props.Create(() => new RemovalWatcher(removed)));
+        // B dies without leaving: no coordinated shutdown when its actor system stops.
+        var b = await TestNode.StartAsync(tmp.Sub("b"), graders[1], Settings(Gpu(1, seed: Address(a))),
+            hocon: "akka.coordinated-shutdown.run-by-actor-system-terminate = off");
+        await using var c = await TestNode.StartAsync(tmp.Sub("c"), graders[2], Settings(Gpu(1, seed: Address(a))));
+        await Eventually(() => DispatcherSlots(a), d => d.Slots.Count == 3, "slot set with three gpu nodes");
+        await a.Client.WaitForSlotsAsync(3, Wait);
+
+        var ingested = await a.Client.IngestFolderAsync(input, Wait);
+        await Eventually(() => Task.FromResult(graders[1].Graded), n => n >= 1, "node B grading");
+        var bAddress = Address(b);
+        await b.System.Terminate(); // the node is gone: unreachable, then downed by keep-majority (2 of 3 remain)
+
+        var recs = await a.Client.WaitForRecommendationsAsync(ingested.StudyUids, TimeSpan.FromSeconds(120));
+        Assert.Equal(uids, recs.Select(r => r.StudyUid).Order(StringComparer.Ordinal));
+        foreach (var uid in uids) Assert.Equal(1, await CountEvents(a.System, uid, typeof(RecommendationIssued)));
+        await Eventually(() => Task.FromResult(removed.TryGetValue(bAddress, out var s) ? s : (MemberStatus?)null), s => s is not null, "node B removed");
+        Assert.Equal(MemberStatus.Down, removed[bAddress]);
+        Assert.Equal(["slot-0", "slot-1"], (await Eventually(() => DispatcherSlots(a), d => d.Slots.Count == 2, "slot set after the crash")).Slots);
+        try { await b.DisposeAsync(); } catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException) { }
+    }
+
     private static async Task<int> CountEvents(ActorSystem system, string studyUid, Type eventType)
     {
         var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);

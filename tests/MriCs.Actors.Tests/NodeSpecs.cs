@@ -30,7 +30,7 @@ public sealed class TestNode : IAsyncDisposable
     public IActorRegistry Registry { get; }
     public ActorSystem System => Client.System;
 
-    public static async Task<TestNode> StartAsync(string dataDir, ISliceGraderFactory grader, Dictionary<string, string?>? extra = null)
+    public static async Task<TestNode> StartAsync(string dataDir, ISliceGraderFactory grader, Dictionary<string, string?>? extra = null, string? hocon = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -45,7 +45,7 @@ public sealed class TestNode : IAsyncDisposable
         {
             s.AddSingleton<IInstanceReader>(new FakeReader());
             s.AddSingleton<ISliceGraderFactory>(grader);
-        }, configureAkka: a => a.AddHocon("akka.test.timefactor = 4", HoconAddMode.Prepend));
+        }, configureAkka: a => a.AddHocon("akka.test.timefactor = 4\n" + hocon, HoconAddMode.Prepend));
         await host.StartAsync();
         return new TestNode(host);
     }

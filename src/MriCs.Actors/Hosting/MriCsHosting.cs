@@ -71,9 +71,9 @@ public static class MriCsHosting
                 SplitBrainResolver = SplitBrainOption(c.SplitBrain),
             })
             .WithDistributedPubSub(ClusterRoles.Ingest);
-        if (c.SplitBrain.Strategy != SplitBrainSettings.Off)
-            builder.AddHocon(ConfigurationFactory.ParseString(
-                $"akka.cluster.split-brain-resolver.stable-after = {(long)c.SplitBrain.StableAfter.TotalMilliseconds}ms"), HoconAddMode.Prepend);
+        builder.AddHocon(ConfigurationFactory.ParseString(c.SplitBrain.Strategy == SplitBrainSettings.Off
+            ? "akka.cluster.downing-provider-class = \"\"" // Akka 1.5 defaults to the resolver: off means no automatic downing at all
+            : $"akka.cluster.split-brain-resolver.stable-after = {(long)c.SplitBrain.StableAfter.TotalMilliseconds}ms"), HoconAddMode.Prepend);
         if (c.SeedNodes.Count == 0)
             builder.AddStartup((system, _) =>
             {
