@@ -15,12 +15,19 @@ public static partial class DeployRules
     public const int ManagementPort = 8558;
     public const int AkkaPort = 4053;
 
-    /// <summary>Keys of the contracts between helpers whose options may not be in MriCsOptions yet
-    /// (management endpoint, payload store). Once a property exists, the real type decides.</summary>
+    /// <summary>Keys of the contracts between helpers whose options are not in an options type yet (the payload
+    /// store). Once a property exists, the real type decides.</summary>
     public static readonly IReadOnlySet<string> ContractKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "MriCs:Management:Port", "MriCs:Management:Bind", "MriCs:Management:Token", "MriCs:Storage:Root",
+        "MriCs:Storage:Root",
     };
+
+    /// <summary>The options types that configuration sections bind to (the longest matching section wins).</summary>
+    public static readonly IReadOnlyList<(string Section, Type Type)> OptionTypes =
+    [
+        (MriCs.Management.ManagementOptions.Section, typeof(MriCs.Management.ManagementOptions)),
+        (MriCsOptions.Section, typeof(MriCsOptions)),
+    ];
 
     private static readonly string[] WorkloadKinds = ["Deployment", "StatefulSet", "DaemonSet"];
 
@@ -252,23 +259,26 @@ public static partial class DeployRules
         return flat;
     }
 
-    /// <summary>Binds one "MriCs:A:B" key to a fresh MriCsOptions with the real configuration binder (unknown keys and
-    /// unconvertible values are errors); null when it binds. Runtime placeholders ($(POD_IP), secrets) bind as strings.</summary>
+    /// <summary>Binds one "MriCs:A:B" key to a fresh options object of its section (MriCsOptions, ManagementOptions) with
+    /// the real configuration binder (unknown keys and unconvertible values are errors); null when it binds. Runtime
+    /// placeholders ($(POD_IP), secrets) bind as strings.</summary>
     public static string? ConfigKeyProblem(string key, string value)
     {
+        var (section, type) = OptionTypes.FirstOrDefault(t => key.StartsWith(t.Section + ":", StringComparison.OrdinalIgnoreCase));
+        if (type is null) return "not in the MriCs section";
         var parts = key.Split(':');
-        if (parts.Length < 2 || !parts[0].Equals(MriCsOptions.Section, StringComparison.OrdinalIgnoreCase)) return "not in the MriCs section";
-        if (ContractKeys.Contains(key) && typeof(MriCsOptions).GetProperty(parts[1], System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase) is null)
+        if (ContractKeys.Contains(key) && type == typeof(MriCsOptions)
+            && type.GetProperty(parts[1], System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase) is null)
             return null;
         var config = new ConfigurationBuilder().AddInMemoryCollection([new(key, value)]).Build();
         try
         {
-            config.GetSection(MriCsOptions.Section).Bind(new MriCsOptions(), o => o.ErrorOnUnknownConfiguration = true);
+            config.GetSection(section).Bind(Activator.CreateInstance(type), o => o.ErrorOnUnknownConfiguration = true);
             return null;
         }
         catch (InvalidOperationException ex)
         {
-            return "does not bind to MriCsOptions: " + ex.Message;
+            return $"does not bind to {type.Name}: " + ex.Message;
         }
     }
 
