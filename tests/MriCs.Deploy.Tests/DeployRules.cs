@@ -282,6 +282,67 @@ public static partial class DeployRules
         }
     }
 
+    /// <summary>Problems that the options validators report for a value fixed by a contract between helpers before the
+    /// code behind it is merged (Slots 0 = auto: cluster-core; provider postgresql: cluster-procs). Once the validator
+    /// accepts the value the problem no longer appears and this list has no effect.</summary>
+    public static readonly IReadOnlyList<(string Problem, string Key, string Value)> PendingContractProblems =
+    [
+        ("MriCs:Inference:Slots must be >= 1", "MriCs:Inference:Slots", "0"),
+        ("MriCs:Persistence:Provider 'postgresql' is not supported here", "MriCs:Persistence:Provider", "postgresql"),
+    ];
+
+    /// <summary>The configuration each MriCs container would start with (its mounted appsettings.Production.json, then its
+    /// environment; downward-API fields and secrets as placeholders), run through the real options validators.</summary>
+    public static List<string> EffectiveConfigProblems(IReadOnlyList<K8sObject> objects)
+    {
+        var problems = new List<string>();
+        var configMaps = objects.Where(o => o.Kind == "ConfigMap").ToDictionary(o => o.Name);
+        foreach (var w in objects.Where(o => WorkloadKinds.Contains(o.Kind) && IsMriCs(o)))
+        {
+            var pod = w.Json.Path("spec", "template", "spec")!.Value;
+            var role = TemplateLabels(w).Str("mrics.io/role");
+            foreach (var c in Containers(w))
+            {
+                var where = $"{w} container {c.Str("name")}";
+                var builder = new ConfigurationBuilder();
+                foreach (var mount in c.Get("volumeMounts").Items().Where(m => m.Str("mountPath") == "/app/appsettings.Production.json"))
+                {
+                    var volume = pod.Get("volumes").Items().FirstOrDefault(v => v.Str("name") == mount.Str("name"));
+                    var json = configMaps.GetValueOrDefault(volume.Get("configMap").Str("name") ?? "")?.Json.Get("data").Str(mount.Str("subPath") ?? "");
+                    if (json is null) { problems.Add($"{where}: appsettings.Production.json mount has no ConfigMap data"); continue; }
+                    builder.AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
+                }
+                var env = Environment(c, configMaps);
+                string Resolve(string v) => Regex.Replace(v, @"\$\((\w+)\)", m => env.TryGetValue(m.Groups[1].Value, out var r) ? Placeholder(r) : m.Value);
+                var settings = env.Where(kv => kv.Key.StartsWith("MriCs__", StringComparison.Ordinal))
+                    .Select(kv => new KeyValuePair<string, string?>(kv.Key.Replace("__", ":", StringComparison.Ordinal), Resolve(Placeholder(kv.Value))))
+                    .ToList();
+                if (role is not null) settings.Add(new("MriCs:Roles:0", role));
+                builder.AddInMemoryCollection(settings);
+                var config = builder.Build();
+                var options = new MriCsOptions();
+                var management = new MriCs.Management.ManagementOptions();
+                try
+                {
+                    config.GetSection(MriCsOptions.Section).Bind(options);
+                    config.GetSection(MriCs.Management.ManagementOptions.Section).Bind(management);
+                }
+                catch (InvalidOperationException ex) { problems.Add($"{where}: {ex.Message}"); continue; }
+                foreach (var p in options.Validate().Concat(management.Validate()))
+                    if (!PendingContractProblems.Any(x => p.StartsWith(x.Problem, StringComparison.Ordinal) && config[x.Key] == x.Value)) problems.Add($"{where}: {p}");
+                if (management.Port is null) problems.Add($"{where}: the management endpoint is off (no MriCs:Management:Port)");
+            }
+        }
+        return problems;
+    }
+
+    private static string Placeholder(string value) => value switch
+    {
+        "(field status.podIP)" => "10.1.2.3",
+        "(field metadata.name)" => "pod-0",
+        _ => value,
+    };
+
     private static void CheckSeeds(IReadOnlyList<K8sObject> objects, List<K8sObject> workloads, Dictionary<string, K8sObject> configMaps, List<string> problems)
     {
         var lighthouse = workloads.FirstOrDefault(w => TemplateLabels(w).Str("mrics.io/role") == ClusterRoles.Lighthouse);

@@ -84,6 +84,30 @@ public sealed class ManifestTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Each_node_starts_with_a_configuration_its_options_validators_accept()
+    {
+        var set = ManifestSet.Validate(ManifestSet.ManifestFiles(Repo.K8sDir));
+        var problems = DeployRules.EffectiveConfigProblems(set.Objects);
+        output.WriteLine(string.Join("\n", problems));
+        Assert.Empty(problems);
+    }
+
+    [Theory]
+    [InlineData("config.yaml", "\"Fusion\": \"mean\"", "\"Fusion\": \"average\"", "ingest: MriCs:Aggregation:Fusion")]
+    [InlineData("config.yaml", "\"AeTitle\": \"MRICS\"", "\"AeTitle\": \"MRICS-AE-TITLE-TOO-LONG\"", "MriCs:Dicom:AeTitle must be 1..16 characters")]
+    [InlineData("config.yaml", "MriCs__Management__Bind: \"0.0.0.0\"", "MriCs__Management__Bind: \"all\"", "MriCs:Management:Bind 'all' is not an IP address")]
+    [InlineData("gpu-worker.yaml", "value: \"0\"", "value: \"-1\"", "gpu-worker: MriCs:Inference:Slots")]
+    [InlineData("config.yaml", "MriCs__Persistence__Provider: \"postgresql\"", "MriCs__Persistence__Provider: \"oracle\"", "MriCs:Persistence:Provider 'oracle'")]
+    public void A_configuration_the_validators_refuse_is_reported(string file, string find, string replace, string expected)
+    {
+        var (set, _) = Broken(file, find, replace);
+        Assert.Empty(set.Problems);
+        var problems = DeployRules.EffectiveConfigProblems(set.Objects);
+        output.WriteLine(string.Join("\n", problems));
+        Assert.Contains(problems, p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_kustomization_must_list_every_manifest()
     {
         var dir = Repo.CopyOfK8s();
