@@ -97,7 +97,7 @@ public sealed class ManifestTests(ITestOutputHelper output)
     [InlineData("config.yaml", "\"AeTitle\": \"MRICS\"", "\"AeTitle\": \"MRICS-AE-TITLE-TOO-LONG\"", "MriCs:Dicom:AeTitle must be 1..16 characters")]
     [InlineData("config.yaml", "MriCs__Management__Bind: \"0.0.0.0\"", "MriCs__Management__Bind: \"all\"", "MriCs:Management:Bind 'all' is not an IP address")]
     [InlineData("gpu-worker.yaml", "value: \"0\"", "value: \"-1\"", "gpu-worker: MriCs:Inference:Slots")]
-    [InlineData("config.yaml", "MriCs__Persistence__Provider: \"postgresql\"", "MriCs__Persistence__Provider: \"oracle\"", "MriCs:Persistence:Provider 'oracle'")]
+    [InlineData("ingest.yaml", "value: \"postgresql\"", "value: \"oracle\"", "MriCs:Persistence:Provider 'oracle'")]
     public void A_configuration_the_validators_refuse_is_reported(string file, string find, string replace, string expected)
     {
         var (set, _) = Broken(file, find, replace);
