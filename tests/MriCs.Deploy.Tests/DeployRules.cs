@@ -15,11 +15,12 @@ public static partial class DeployRules
     public const int ManagementPort = 8558;
     public const int AkkaPort = 4053;
 
-    /// <summary>Keys of the contracts between helpers whose options are not in an options type yet (the payload
-    /// store). Once a property exists, the real type decides.</summary>
+    /// <summary>Keys agreed between helpers (payload store; the cluster code's split-brain resolver) that may not be in
+    /// MriCsOptions on this branch yet: accepted while the property path does not exist; once it exists, the real
+    /// type decides (binding and conversion).</summary>
     public static readonly IReadOnlySet<string> ContractKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "MriCs:Storage:Root",
+        "MriCs:Storage:Root", "MriCs:Cluster:SplitBrain:Strategy", "MriCs:Cluster:SplitBrain:StableAfter",
     };
 
     /// <summary>The options types that configuration sections bind to (the longest matching section wins).</summary>
@@ -267,8 +268,7 @@ public static partial class DeployRules
         var (section, type) = OptionTypes.FirstOrDefault(t => key.StartsWith(t.Section + ":", StringComparison.OrdinalIgnoreCase));
         if (type is null) return "not in the MriCs section";
         var parts = key.Split(':');
-        if (ContractKeys.Contains(key) && type == typeof(MriCsOptions)
-            && type.GetProperty(parts[1], System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase) is null)
+        if (ContractKeys.Contains(key) && type == typeof(MriCsOptions) && !PropertyPathExists(type, parts[1..]))
             return null;
         var config = new ConfigurationBuilder().AddInMemoryCollection([new(key, value)]).Build();
         try
@@ -342,6 +342,17 @@ public static partial class DeployRules
         "(field metadata.name)" => "pod-0",
         _ => value,
     };
+
+    private static bool PropertyPathExists(Type type, string[] path)
+    {
+        foreach (var name in path)
+        {
+            var p = type.GetProperty(name, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+            if (p is null) return false;
+            type = p.PropertyType;
+        }
+        return true;
+    }
 
     private static void CheckSeeds(IReadOnlyList<K8sObject> objects, List<K8sObject> workloads, Dictionary<string, K8sObject> configMaps, List<string> problems)
     {

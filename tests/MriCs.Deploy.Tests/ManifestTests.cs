@@ -135,6 +135,8 @@ public sealed class ManifestTests(ITestOutputHelper output)
     [InlineData("MriCs:Management:Listen", "0.0.0.0", false)]
     [InlineData("MriCs:Storage:Root", "/var/lib/mrics/shared/payloads", true)]
     [InlineData("MriCs:Cluster:Seeds:0", "x", false)]
+    [InlineData("MriCs:Cluster:SplitBrain:Strategy", "keep-majority", true)]
+    [InlineData("MriCs:Cluster:SplitBrain:Stratgy", "keep-majority", false)]
     [InlineData("MriCs:Inference:Slots", "all", false)]
     [InlineData("MriCs:Ingest:TaskTimeout", "two minutes", false)]
     [InlineData("Other:Key", "1", false)]
