@@ -17,5 +17,7 @@ public static class CommandTable
         .. DicomBenchCommands.All,
         .. NetworkBenchCommands.All,
         .. ManagementCommands.All,
+        .. DbCommands.All,
+        .. ClusterScaleBench.All,
     ];
 }
