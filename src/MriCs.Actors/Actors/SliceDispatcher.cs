@@ -1,5 +1,6 @@
 using Akka.Actor;
 using MriCs.Actors.Protocol;
+using MriCs.Actors.Telemetry;
 
 namespace MriCs.Actors.Actors;
 
@@ -26,6 +27,7 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
     private readonly Dictionary<string, (string Slot, SliceTask Task, DateTime Deadline)> _inFlight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _perSlot;
     private readonly HashSet<IActorRef> _refused = [];
+    private readonly ActorMetrics.DispatcherGauge _gauge = ActorMetrics.TrackDispatcher();
     private int _maxQueued;
     private long _dispatched, _finished, _refusedCount, _resent;
 
@@ -62,6 +64,15 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
         var every = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _settings.TaskTimeout.Ticks / 4));
         Timers.StartPeriodicTimer("deadlines", CheckDeadlines.Instance, every);
     }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var handled = base.AroundReceive(receive, message);
+        _gauge.Set(_queue.Count + _retries.Count, _inFlight.Count);
+        return handled;
+    }
+
+    protected override void PostStop() => _gauge.Dispose();
 
     private void Submit(SliceTask task)
     {
@@ -124,6 +135,7 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
             _perSlot[f.Slot]--;
             _retries.AddLast(f.Task);
             _resent++;
+            ActorMetrics.SlicesResent.Add(1);
         }
         Dispatch();
     }

@@ -3,6 +3,7 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Persistence;
 using MriCs.Actors.Aggregation;
 using MriCs.Actors.Protocol;
+using MriCs.Actors.Telemetry;
 
 namespace MriCs.Actors.Actors;
 
@@ -50,9 +51,12 @@ public sealed class StudyAggregatorActor : ReceivePersistentActor
             return;
         }
         var remaining = events.Count;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         PersistAll(events, e =>
         {
             _state = _state.Apply(e);
+            ActorMetrics.StudyEventPersisted(e);
+            if (remaining == 1) ActorMetrics.JournalWritten(started);
             if (e is RecommendationIssued issued && _publish) Publish(issued.Recommendation);
             if (--remaining == 0) sender.Tell(accepted());
         });
