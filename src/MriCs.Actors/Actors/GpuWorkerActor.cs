@@ -1,7 +1,8 @@
 using Akka.Actor;
-using Akka.Event;
 using MriCs.Actors.Grading;
 using MriCs.Actors.Protocol;
+using MriCs.Actors.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace MriCs.Actors.Actors;
 
@@ -11,15 +12,16 @@ namespace MriCs.Actors.Actors;
 /// pipeline batches them) and refuses more with <see cref="WorkerBusy"/>. Each result goes to the
 /// study's aggregator on behalf of the task's sender, who gets the aggregator's ack.
 /// </summary>
-public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
+public sealed partial class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
 {
     private readonly string _slotId;
     private readonly ISliceGraderFactory _factory;
     private readonly IActorRef _aggregators;
     private readonly int _maxInFlight;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILogger _log = ActorLogging.For<GpuWorkerActor>(Context.System);
     private readonly CancellationTokenSource _stopping = new();
     private ISliceGrader? _grader;
+    private string? _brokenReason;
     private int _inFlight, _maxObserved;
     private long _completed, _failed;
 
@@ -50,19 +52,22 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
         Receive<GraderReady>(r =>
         {
             _grader = r.Grader;
-            _log.Info("slot {0} ready: model set {1} on {2}", _slotId, r.Grader.ModelSet.Id, r.Grader.Provider);
+            _brokenReason = null;
+            WorkerLog.SlotReady(_log, _slotId, r.Grader.ModelSet.Id, ModelSetVersion.Of(r.Grader.ModelSet), r.Grader.Provider);
             Become(Ready);
             Stash.UnstashAll();
         });
         Receive<GraderFailed>(f =>
         {
             var reason = (f.Error is AggregateException { InnerException: { } inner } ? inner : f.Error).Message;
-            _log.Error("slot {0} cannot load its models: {1}", _slotId, reason);
+            _brokenReason = reason;
+            WorkerLog.SlotFailed(_log, _slotId, reason);
             Become(() => Broken(reason));
             Stash.UnstashAll();
             Timers.StartSingleTimer("reload", Reload.Instance, TimeSpan.FromSeconds(30));
         });
         Receive<GetSlotStats>(_ => Sender.Tell(Stats(Loading)));
+        Receive<GetSlotDetails>(_ => Sender.Tell(Details(Loading)));
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -76,6 +81,7 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
             Become(Starting);
             PreStart();
         });
+        SlotManagement();
     }
 
     public const string FailedPrefix = "failed: ";
@@ -87,7 +93,7 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<RunSlice>(run =>
         {
-            if (_inFlight >= _maxInFlight)
+            if (_inFlight >= _maxInFlight || Draining)
             {
                 Sender.Tell(new WorkerBusy(_slotId, run.Task));
                 return;
@@ -105,8 +111,10 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
             _inFlight--;
             if (g.Outcome.Outcome == SliceOutcomes.Failed) _failed++; else _completed++;
             _aggregators.Tell(new RecordSliceResult(g.Task.StudyUid, g.Outcome), g.ReplyTo);
+            SliceDone(g.Task, g.Outcome);
         });
         Receive<GetSlotStats>(_ => Sender.Tell(Stats(_grader!.Provider)));
+        SlotManagement();
     }
 
     private SlotStats Stats(string provider) =>
@@ -116,5 +124,6 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
     {
         _stopping.Cancel();
         if (_grader is { } g) _ = g.DisposeAsync().AsTask();
+        if (_next is { } n) _ = n.DisposeAsync().AsTask();
     }
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using MriCs.Actors.Protocol;
 using MriCs.Actors.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace MriCs.Actors.Actors;
 
@@ -27,6 +28,7 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
     private readonly Dictionary<string, (string Slot, SliceTask Task, DateTime Deadline)> _inFlight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _perSlot;
     private readonly HashSet<IActorRef> _refused = [];
+    private readonly ILogger _log = ActorLogging.For<SliceDispatcher>(Context.System);
     private readonly ActorMetrics.DispatcherGauge _gauge = ActorMetrics.TrackDispatcher();
     private int _maxQueued;
     private long _dispatched, _finished, _refusedCount, _resent;
@@ -129,7 +131,9 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
     private void Expire()
     {
         var now = DateTime.UtcNow;
-        foreach (var (sop, f) in _inFlight.Where(kv => kv.Value.Deadline < now).ToList())
+        var expired = _inFlight.Where(kv => kv.Value.Deadline < now).ToList();
+        if (expired.Count > 0) WorkerLog.TasksResent(_log, expired.Count, _settings.TaskTimeout);
+        foreach (var (sop, f) in expired)
         {
             _inFlight.Remove(sop);
             _perSlot[f.Slot]--;
