@@ -22,12 +22,18 @@ public static class MriCsNode
         builder.Services.AddAkka(systemName, (akka, services) =>
         {
             var options = services.GetRequiredService<IOptions<MriCsOptions>>().Value;
-            akka.ConfigureLoggers(l => l.LogLevel = logLevel switch
+            akka.ConfigureLoggers(l =>
             {
-                <= LogLevel.Debug => Akka.Event.LogLevel.DebugLevel,
-                LogLevel.Information => Akka.Event.LogLevel.InfoLevel,
-                LogLevel.Warning => Akka.Event.LogLevel.WarningLevel,
-                _ => Akka.Event.LogLevel.ErrorLevel,
+                l.LogLevel = logLevel switch
+                {
+                    <= LogLevel.Debug => Akka.Event.LogLevel.DebugLevel,
+                    LogLevel.Information => Akka.Event.LogLevel.InfoLevel,
+                    LogLevel.Warning => Akka.Event.LogLevel.WarningLevel,
+                    _ => Akka.Event.LogLevel.ErrorLevel,
+                };
+                // Akka's own log events go through the node's ILoggerFactory too: one structured log stream (docs/operations.md).
+                l.ClearLoggers();
+                l.AddLoggerFactory();
             });
             akka.WithMriCsNode(options, services);
             configureAkka?.Invoke(akka);
