@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MriCs.Actors.Telemetry;
 
 namespace MriCs.Actors.Hosting;
 
@@ -31,9 +32,9 @@ public static class MriCsNode
                     LogLevel.Warning => Akka.Event.LogLevel.WarningLevel,
                     _ => Akka.Event.LogLevel.ErrorLevel,
                 };
-                // Akka's own log events go through the node's ILoggerFactory too: one structured log stream (docs/operations.md).
+                // Akka's own log events go through the node's ILoggerFactory too (one log stream), with UIDs and message contents scrubbed.
                 l.ClearLoggers();
-                l.AddLoggerFactory();
+                l.AddLoggerFactory(new ScrubbingLoggerFactory(services.GetRequiredService<ILoggerFactory>()));
             });
             akka.WithMriCsNode(options, services);
             configureAkka?.Invoke(akka);
