@@ -6,6 +6,9 @@ using MriCs.Actors;
 using MriCs.Actors.Grading;
 using MriCs.Actors.Hosting;
 using MriCs.Actors.Protocol;
+using MriCs.Management;
+using MriCs.Management.Slots;
+using System.Text.Json;
 using MriCs.Phantom;
 using MriCs.Phantom.Studies;
 
@@ -77,16 +80,34 @@ public class ModelReloadSpecs
 
         grader.Version = 2;
         grader.Corrupt = true;
-        var report = await SlotOperations.RollingReloadAsync(Workers(node), slots, Wait);
+        // Through the palette and the management endpoint: without the token the reload is refused outright.
+        var (code, _, error) = Cli("models", "reload", "--host", node.ManagementAddress.Authority);
+        Assert.Equal(1, code);
+        Assert.Contains("401", error);
+        (code, var json, error) = Cli("models", "reload", "--host", node.ManagementAddress.Authority, "--token", TestNode.Token, "--json");
+        Assert.Equal(1, code);
+        Assert.Contains("slot-0 refused the new model set", error);
+        var report = JsonSerializer.Deserialize<ReloadView>(json, ManagementErrors.Json)!;
 
         Assert.False(report.Ok);
         var refused = Assert.Single(report.Slots);
         Assert.Equal(("slot-0", false, v1, v1), (refused.SlotId, refused.Ok, refused.OldVersion, refused.NewVersion));
         Assert.Contains("sha256", refused.Error);
         Assert.Equal(["slot-1"], report.NotAttempted);
-        var details = await SlotOperations.DetailsAsync(Workers(node), slots, Wait);
-        Assert.All(details, d => Assert.Equal((v1, "ready"), (d.ModelSetVersion, d.State)));
+        (code, json, _) = Cli("gpu", "slots", "--host", node.ManagementAddress.Authority, "--json");
+        Assert.Equal(0, code);
+        var details = JsonSerializer.Deserialize<SlotsView>(json, ManagementErrors.Json)!.Slots;
+        Assert.Equal(slots, details.Select(d => d.SlotId));
+        Assert.All(details, d => Assert.Equal((v1, "ready", "fake"), (d.ModelSetVersion, d.State, d.Provider)));
+        Assert.All(details, d => Assert.StartsWith("akka.tcp://mrics@127.0.0.1:", d.Node));
         Assert.Contains("sha256", details[0].LastReloadError);
+        (code, var table, _) = Cli("models", "list", "--host", node.ManagementAddress.Authority);
+        Assert.Equal(0, code);
+        Assert.Contains($"every slot runs model set version {v1}", table);
+        (code, table, _) = Cli("gpu", "slots", "--host", node.ManagementAddress.Authority);
+        Assert.Equal(0, code);
+        Assert.Contains("slices/s", table);
+        Assert.Contains("slot-1", table);
 
         var input = tmp.Sub("in");
         FakeStudies.Write(input, "8.1");
@@ -145,6 +166,14 @@ public class ModelReloadSpecs
         Assert.Equal(rolled.Slots[0].NewVersion, ModelSetVersion.Of(regraded.ModelSet));
         Assert.Equal(4, regraded.ModelSet!.Models.Count);
         Assert.Equal(before.ModelSet, original.ModelSet);
+    }
+
+    private static (int Code, string Out, string Error) Cli(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = MriCs.Cli.CommandRouter.Run(args, MriCs.Cli.CommandTable.All, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
     }
 
     private static void CopyDirectory(string from, string to)

@@ -37,7 +37,7 @@ public class PrometheusSpec
             ["MriCs:Dicom:Port"] = dicomPort.ToString(CultureInfo.InvariantCulture),
             ["MriCs:Dicom:Bind"] = "127.0.0.1",
             ["MriCs:Ingest:StudyInactivity"] = "00:00:02",
-        }, s => s.AddMriCsRuntime().AddMriCsMetrics());
+        }, s => s.AddMriCsRuntime());
         await node.Client.WaitForSlotsAsync(1, TimeSpan.FromMinutes(3));
         Repo.StoreScu(dicomPort, studies);
         var recommendations = await node.Client.WaitForRecommendationsAsync(studyUids, TimeSpan.FromMinutes(5));

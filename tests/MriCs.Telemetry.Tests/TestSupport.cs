@@ -4,15 +4,13 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MriCs.Actors.Hosting;
 using MriCs.Management;
+using MriCs.Management.Slots;
+using MriCs.Management.Telemetry;
 
 namespace MriCs.Telemetry.Tests;
 
@@ -98,48 +96,50 @@ public sealed class LogCapture : ILoggerProvider
 }
 
 /// <summary>
-/// An all-in-one MriCs node built like production (MriCsNode.Build) plus a management endpoint on 127.0.0.1 serving
-/// every registered <see cref="IManagementRoutes"/> of the node.
+/// An all-in-one MriCs node built like production (MriCsNode.Build) with its management endpoint (AddMriCsManagement,
+/// port 0 on 127.0.0.1, bearer token <see cref="Token"/>) and the telemetry routes (/metrics, slots, models).
 /// </summary>
 public sealed class TestNode : IAsyncDisposable
 {
+    public const string Token = "telemetry-test-token-0123456789";
     private readonly IHost _host;
-    private readonly WebApplication _management;
 
-    private TestNode(IHost host, WebApplication management, int port)
+    private TestNode(IHost host)
     {
         _host = host;
-        _management = management;
-        ManagementPort = port;
+        var address = host.Services.GetRequiredService<ManagementHost>().Address ?? throw new InvalidOperationException("management endpoint not started");
+        ManagementAddress = address;
+        ManagementPort = address.Port;
         Client = new PipelineClient(host.Services.GetRequiredService<ActorSystem>(), host.Services.GetRequiredService<IActorRegistry>());
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
+        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(5) };
     }
 
     public PipelineClient Client { get; }
+    public Uri ManagementAddress { get; }
     public int ManagementPort { get; }
     public HttpClient Http { get; }
     public IServiceProvider Services => _host.Services;
 
     public static async Task<TestNode> StartAsync(Dictionary<string, string?> settings, Action<IServiceCollection> services, LogLevel logLevel = LogLevel.Information)
     {
-        var host = MriCsNode.Build(settings, services, logLevel: logLevel,
-            configureAkka: a => a.AddHocon("akka.test.timefactor = 4", HoconAddMode.Prepend));
+        settings = new Dictionary<string, string?>(settings)
+        {
+            ["MriCs:Management:Port"] = "0",
+            ["MriCs:Management:Bind"] = "127.0.0.1",
+            ["MriCs:Management:Token"] = Token,
+        };
+        var host = MriCsNode.Build(settings, s =>
+        {
+            services(s);
+            s.AddMriCsManagement().AddMriCsMetrics().AddGpuSlotManagement();
+        }, logLevel: logLevel, configureAkka: a => a.AddHocon("akka.test.timefactor = 4", HoconAddMode.Prepend));
         await host.StartAsync();
-        var web = WebApplication.CreateSlimBuilder();
-        web.WebHost.UseUrls("http://127.0.0.1:0");
-        web.Logging.ClearProviders();
-        var app = web.Build();
-        foreach (var routes in host.Services.GetServices<IManagementRoutes>()) routes.Map(app);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestNode(host, app, new Uri(address).Port);
+        return new TestNode(host);
     }
 
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        await _management.StopAsync();
-        await _management.DisposeAsync();
         await _host.StopAsync();
         _host.Dispose();
     }
