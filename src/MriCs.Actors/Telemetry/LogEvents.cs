@@ -5,7 +5,7 @@ namespace MriCs.Actors.Telemetry;
 /// <summary>
 /// Event-id ranges per component (docs/operations.md, "Metrics and logs"): 1000-1999 DICOM network
 /// (MriCs.Dicom), 2000-2999 ingest, 3000-3999 dispatcher and GPU-worker slots, 4000-4999 study
-/// aggregators, 5000-5999 management endpoint. Messages carry <see cref="LogSafe"/> forms of UIDs and
+/// aggregators, 8000-8099 management endpoint (MriCs.Management). Messages carry <see cref="LogSafe"/> forms of UIDs and
 /// paths, never patient names, IDs or birth dates.
 /// </summary>
 public static partial class IngestLog
