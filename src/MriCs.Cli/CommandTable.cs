@@ -19,5 +19,6 @@ public static class CommandTable
         .. ManagementCommands.All,
         .. DbCommands.All,
         .. ClusterScaleBench.All,
+        .. SlotCommands.All,
     ];
 }

@@ -53,6 +53,13 @@ public class SerializerSpec(ITestOutputHelper output) : TestKit(SpecConfig.Local
         yield return new GetSlotStats("slot-0");
         yield return new SlotStats("slot-0", "CPU", "ensemble", 1, 2, 3, 4, 5);
         yield return new SlotHosted("slot-3");
+        // slot management (telemetry)
+        yield return new GetSlotDetails("slot-0");
+        yield return new SlotDetails("slot-0", "akka.tcp://mrics@127.0.0.1:4053", "cpu", "CPU", "ready", "ensemble", "0123456789ab",
+            [new ModelRef("det", "detector", null, new string('a', 64))], 1, 16, 3,
+            [new ModelBatching("det", 2, 10, 40, new Dictionary<int, long> { [1] = 4, [4] = 9 })], 40, 1, 12.5, null);
+        yield return new ReloadSlot("slot-0");
+        yield return new SlotReloaded("slot-0", "akka.tcp://mrics@127.0.0.1:4053", false, "0123456789ab", "0123456789ab", "model 'det' file 'det.onnx' has sha256 ...");
     }
 
     [Fact]

@@ -41,6 +41,11 @@ public sealed class MriCsSerializer(ExtendedActorSystem system) : SerializerWith
         [typeof(GetSlotStats)] = "m.gt1",
         [typeof(SlotStats)] = "m.ts1",
         [typeof(SlotHosted)] = "m.sh1",
+        // slot management (telemetry, issue 8)
+        [typeof(GetSlotDetails)] = "m.gsd1",
+        [typeof(SlotDetails)] = "m.sd1",
+        [typeof(ReloadSlot)] = "m.rl1",
+        [typeof(SlotReloaded)] = "m.rd1",
     };
 
     private static readonly Dictionary<string, Type> Types = Manifests.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
