@@ -1,5 +1,7 @@
 using MriCs.Actors.Hosting;
+using MriCs.Management;
 
 // GPU-worker node: MriCs:Inference:Slots slots of the gpu-worker shard region, each with its own SlicePipeline
 // (models from MriCs:Inference:ModelsDir, provider auto|cuda|cpu). Seeds: MriCs:Cluster:SeedNodes.
-return await MriCsRuntime.RunNodeAsync(args, ClusterRoles.GpuWorker);
+// Management endpoint (health, cluster palette): MriCs:Management:Port / Bind / Token.
+return await MriCsRuntime.RunNodeAsync(args, [ClusterRoles.GpuWorker], s => s.AddMriCsManagement());

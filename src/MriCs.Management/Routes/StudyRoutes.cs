@@ -1,0 +1,1 @@
+namespace MriCs.Management.Routes;
