@@ -17,5 +17,6 @@ public static class CommandTable
         .. DicomBenchCommands.All,
         .. NetworkBenchCommands.All,
         .. ManagementCommands.All,
+        .. AgreementCommands.All,
     ];
 }
