@@ -20,7 +20,9 @@ public static class LiveAgreementHosting
     /// </summary>
     public static AkkaConfigurationBuilder WithLiveAgreement(this AkkaConfigurationBuilder builder, MriCsOptions options, IServiceProvider services)
     {
-        var singleton = new ClusterSingletonOptions { Role = ClusterRoles.Ingest };
+        // Akka.NET 1.5.73's proxy logs "failed to find the singleton after N seconds" within a second of a node's
+        // start whatever the period (seen with 30 s and 120 s); a missing singleton shows as GET /api/agreement timing out.
+        var singleton = new ClusterSingletonOptions { Role = ClusterRoles.Ingest, LogSingletonIdentificationFailure = false };
         if (!options.Has(ClusterRoles.Ingest))
             return builder.WithSingletonProxy<LiveAgreementKey>(SingletonName, singleton);
         var gauge = services.GetService<AgreementMetrics.AgreementGauge>();
