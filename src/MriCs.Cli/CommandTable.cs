@@ -20,5 +20,6 @@ public static class CommandTable
         .. DbCommands.All,
         .. ClusterScaleBench.All,
         .. SlotCommands.All,
+        .. AgreementCommands.All,
     ];
 }

@@ -52,7 +52,8 @@ public static class MriCsHosting
             .WithMriCsPersistence(options)
             .WithStudyAggregators(options)
             .WithGpuWorkers(options, options.Has(ClusterRoles.GpuWorker) ? services.GetRequiredService<ISliceGraderFactory>() : null)
-            .WithMriCsIngest(options, options.Has(ClusterRoles.Ingest) ? services.GetRequiredService<IInstanceReader>() : null, services.GetService<IngestPressure>());
+            .WithMriCsIngest(options, options.Has(ClusterRoles.Ingest) ? services.GetRequiredService<IInstanceReader>() : null, services.GetService<IngestPressure>())
+            .WithLiveAgreement(options, services);
 
     /// <summary>Binds every <see cref="IMriCsMessage"/> to <see cref="MriCsSerializer"/> (never the default JSON).</summary>
     public static AkkaConfigurationBuilder WithMriCsSerialization(this AkkaConfigurationBuilder builder) =>
