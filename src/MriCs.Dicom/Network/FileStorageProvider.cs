@@ -239,6 +239,7 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
                     if (attempt >= 3)
                     {
                         Interlocked.Increment(ref _deliveryFailures);
+                        DicomNetworkMetrics.JournalDeliveryFailures.Add(1);
                         _logger.LogWarning("store journal: the ingest sink refused a stored instance {Attempts} times ({Error}); its file stays on disk",
                             attempt, ex.GetType().Name);
                         break;

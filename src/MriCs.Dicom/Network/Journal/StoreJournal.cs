@@ -180,6 +180,7 @@ internal sealed class StoreJournal : IAsyncDisposable
         Replayed = replay.Count;
         foreach (var e in replay) _toMaterialize.Enqueue(e);
         _enqueued = replay.Count;
+        DicomNetworkMetrics.JournalBacklog.Add(replay.Count);
 
         // At least one ready segment, so the first store does not wait for a zero-fill.
         if (_free.Count == 0 && _reservedSegments < _maxSegments)
@@ -406,6 +407,8 @@ internal sealed class StoreJournal : IAsyncDisposable
             _statSyncTicks += end - synced;
             _statCommits++;
             _statRecords += written.Count;
+            DicomNetworkMetrics.JournalCommits.Add(1);
+            DicomNetworkMetrics.JournalSyncDuration.Record((end - started) / (double)System.Diagnostics.Stopwatch.Frequency);
         }
         catch (Exception ex)
         {
@@ -435,6 +438,7 @@ internal sealed class StoreJournal : IAsyncDisposable
         {
             foreach (var (_, e) in written) _toMaterialize.Enqueue(e);
             _enqueued += written.Count;
+            DicomNetworkMetrics.JournalBacklog.Add(written.Count);
             _matSignal.TrySetResult();
         }
         foreach (var (p, e) in written) p.Done.TrySetResult(e);
@@ -617,6 +621,7 @@ internal sealed class StoreJournal : IAsyncDisposable
             lock (_matLock)
             {
                 _materialized += batch.Count;
+                DicomNetworkMetrics.JournalBacklog.Add(-batch.Count);
                 _progress.TrySetResult();
                 _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
             }
