@@ -16,5 +16,6 @@ public static class CommandTable
         .. PipelineCommands.All,
         .. DicomBenchCommands.All,
         .. NetworkBenchCommands.All,
+        .. ClusterBenchCommands.All,
     ];
 }

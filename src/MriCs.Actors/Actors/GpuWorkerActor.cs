@@ -103,6 +103,7 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
             Timers.StartSingleTimer("reload", Reload.Instance, TimeSpan.FromSeconds(30));
         });
         Receive<GetSlotStats>(_ => Sender.Tell(Stats(Loading)));
+        Receive<RunSlice>(_ => { Announce(); Stash.Stash(); }); // placed: the dispatcher learns it while the models load
         ReceiveAny(_ => Stash.Stash());
     }
 
