@@ -16,6 +16,11 @@ public static class CommandTable
         .. PipelineCommands.All,
         .. DicomBenchCommands.All,
         .. NetworkBenchCommands.All,
+        .. ManagementCommands.All,
+        .. DbCommands.All,
+        .. ClusterScaleBench.All,
+        .. SlotCommands.All,
+        .. AgreementCommands.All,
         .. ClusterBenchCommands.All,
     ];
 }
