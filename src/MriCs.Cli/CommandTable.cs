@@ -21,5 +21,6 @@ public static class CommandTable
         .. ClusterScaleBench.All,
         .. SlotCommands.All,
         .. AgreementCommands.All,
+        .. ClusterBenchCommands.All,
     ];
 }

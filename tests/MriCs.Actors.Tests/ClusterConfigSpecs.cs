@@ -45,3 +45,20 @@ public class ClusterConfigSpecs
         Assert.Contains(problems, p => p.Contains("StableAfter"));
     }
 }
+
+public class MessageSizeSpec(Xunit.Abstractions.ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(SpecConfig.Local, output: output)
+{
+    [Fact]
+    public void Work_crossing_nodes_carries_a_path_never_pixels_and_stays_far_below_the_remote_frame()
+    {
+        var serializer = new Serialization.MriCsSerializer((ExtendedActorSystem)Sys);
+        var uid = "1.2.826.0.1.3680043.8.498." + new string('7', 38); // 64 characters, the DICOM maximum
+        var path = "/data/staging/" + uid + "/" + uid + "/" + uid + ".dcm";
+        var run = new Protocol.RunSlice("slot-12", new Protocol.SliceTask(uid, "PATIENT-ID-0123456789", "C5/6", uid, path));
+        var bytes = serializer.ToBinary(run).Length;
+        Assert.True(bytes < 1024, $"RunSlice is {bytes} bytes");
+        Assert.True(serializer.ToBinary(new Protocol.SlotHosted("slot-12")).Length < 64);
+        var frame = Sys.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128000;
+        Assert.True(bytes * 100 < frame, $"{bytes} bytes is not far below the {frame}-byte frame");
+    }
+}

@@ -173,7 +173,7 @@ public class ClusterSlotSpecs
         await Eventually(() => Task.FromResult(graderB.Graded), n => n >= 1, "node B grading");
         await b.DisposeAsync(); // leaves mid-run: its in-flight slices are cancelled with the entity and re-sent
 
-        var recs = await a.Client.WaitForRecommendationsAsync(ingested.StudyUids, TimeSpan.FromSeconds(120));
+        var recs = await WithDiagnostics(a, () => a.Client.WaitForRecommendationsAsync(ingested.StudyUids, TimeSpan.FromSeconds(90)));
         Assert.Equal(uids, recs.Select(r => r.StudyUid).Order(StringComparer.Ordinal));
         Assert.All(recs, r => Assert.NotNull(r.Grade));
         foreach (var uid in uids)
@@ -216,13 +216,25 @@ public class ClusterSlotSpecs
         var bAddress = Address(b);
         await b.System.Terminate(); // the node is gone: unreachable, then downed by keep-majority (2 of 3 remain)
 
-        var recs = await a.Client.WaitForRecommendationsAsync(ingested.StudyUids, TimeSpan.FromSeconds(120));
+        var recs = await WithDiagnostics(a, () => a.Client.WaitForRecommendationsAsync(ingested.StudyUids, TimeSpan.FromSeconds(90)));
         Assert.Equal(uids, recs.Select(r => r.StudyUid).Order(StringComparer.Ordinal));
         foreach (var uid in uids) Assert.Equal(1, await CountEvents(a.System, uid, typeof(RecommendationIssued)));
         await Eventually(() => Task.FromResult(removed.TryGetValue(bAddress, out var s) ? s : (MemberStatus?)null), s => s is not null, "node B removed");
         Assert.Equal(MemberStatus.Down, removed[bAddress]);
         Assert.Equal(["slot-0", "slot-1"], (await Eventually(() => DispatcherSlots(a), d => d.Slots.Count == 2, "slot set after the crash")).Slots);
         try { await b.DisposeAsync(); } catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException) { }
+    }
+
+    /// <summary>On a timeout, says where the work is: the dispatcher's counters and slot set, the slots hosted here.</summary>
+    private static async Task<T> WithDiagnostics<T>(TestNode ingest, Func<Task<T>> wait)
+    {
+        try { return await wait(); }
+        catch (TimeoutException ex)
+        {
+            var stats = await ingest.Client.DispatcherStatsAsync();
+            var slots = await DispatcherSlots(ingest);
+            throw new Xunit.Sdk.XunitException($"{ex.Message}; dispatcher {stats}; slots [{string.Join(",", slots.Slots)}] available [{string.Join(",", slots.Available)}]; hosted here [{string.Join(",", await HostedSlots(ingest))}]");
+        }
     }
 
     private static async Task<int> CountEvents(ActorSystem system, string studyUid, Type eventType)

@@ -108,6 +108,7 @@ public sealed partial class GpuWorkerActor : ReceiveActor, IWithStash, IWithTime
         });
         Receive<GetSlotStats>(_ => Sender.Tell(Stats(Loading)));
         Receive<GetSlotDetails>(_ => Sender.Tell(Details(Loading)));
+        Receive<RunSlice>(_ => { Announce(); Stash.Stash(); }); // placed: the dispatcher learns it while the models load
         ReceiveAny(_ => Stash.Stash());
     }
 

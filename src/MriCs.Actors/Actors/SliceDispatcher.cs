@@ -8,9 +8,15 @@ using Microsoft.Extensions.Logging;
 namespace MriCs.Actors.Actors;
 
 /// <summary>Limits of the dispatcher. <paramref name="FollowCluster"/>: the slot set is slot-0..slot-(T-1), T = the slots of the
-/// serving gpu-worker members (their "slots-N" roles), and follows membership; else <paramref name="Slots"/> is fixed.</summary>
-public sealed record DispatcherSettings(IReadOnlyList<string> Slots, int QueueCapacity, int MaxInFlightPerSlot, TimeSpan TaskTimeout, bool FollowCluster = false)
+/// serving gpu-worker members (their "slots-N" roles), and follows membership; else <paramref name="Slots"/> is fixed.
+/// <paramref name="PlacementTimeout"/>: a task sent to a slot whose entity has not announced itself (<see cref="SlotHosted"/>)
+/// within this time is sent again (the message may have gone to a node that was handing the slot off); default 10 s,
+/// never more than TaskTimeout.</summary>
+public sealed record DispatcherSettings(IReadOnlyList<string> Slots, int QueueCapacity, int MaxInFlightPerSlot, TimeSpan TaskTimeout, bool FollowCluster = false,
+    TimeSpan? PlacementTimeout = null)
 {
+    public TimeSpan EffectivePlacementTimeout => PlacementTimeout is { } p && p < TaskTimeout ? p : TimeSpan.FromTicks(Math.Min(TaskTimeout.Ticks, TimeSpan.FromSeconds(10).Ticks));
+
     public static IReadOnlyList<string> SlotIds(int count) => GpuSlots.Ids(count);
 }
 
@@ -30,7 +36,7 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
     private readonly LinkedList<SliceTask> _queue = new();
     private readonly LinkedList<SliceTask> _retries = new(); // bounded by the in-flight count: never counted against the queue
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string Slot, SliceTask Task, DateTime Deadline)> _inFlight = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Slot, SliceTask Task, DateTime Sent)> _inFlight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _perSlot = new(StringComparer.Ordinal); // every slot with tasks in flight or in the set
     private List<string> _slots;
     private readonly Dictionary<string, IActorRef> _hosts = new(StringComparer.Ordinal); // slot -> its entity (from SlotHosted)
@@ -56,7 +62,11 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
         Receive<SliceResultAck>(a => Finished(a.SopInstanceUid));
         Receive<WorkerBusy>(b =>
         {
-            if (_inFlight.Remove(b.Task.SopInstanceUid, out var f)) _perSlot[f.Slot]--;
+            // Only the slot that holds the task now can give it back: a refusal that crosses a re-send (the task already
+            // went back to the line or elsewhere) is stale, and taking it would queue the task twice and leak a credit.
+            if (!_inFlight.TryGetValue(b.Task.SopInstanceUid, out var f) || f.Slot != b.SlotId) return;
+            _inFlight.Remove(b.Task.SopInstanceUid);
+            _perSlot[f.Slot]--;
             _retries.AddFirst(b.Task);
             Timers.StartSingleTimer("busy-pump", Pump.Instance, TimeSpan.FromMilliseconds(50));
         });
@@ -98,7 +108,7 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        var every = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _settings.TaskTimeout.Ticks / 4));
+        var every = TimeSpan.FromTicks(Math.Clamp(_settings.EffectivePlacementTimeout.Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(1).Ticks));
         Timers.StartPeriodicTimer("deadlines", CheckDeadlines.Instance, every);
         if (_settings.FollowCluster)
             Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
@@ -191,8 +201,9 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
             var from = _retries.Count > 0 ? _retries : _queue;
             var task = from.First!.Value;
             from.RemoveFirst();
+            if (_inFlight.Remove(task.SopInstanceUid, out var stale)) _perSlot[stale.Slot]--; // never hold two credits for one task
             _perSlot[slot]++;
-            _inFlight[task.SopInstanceUid] = (slot, task, DateTime.UtcNow + _settings.TaskTimeout);
+            _inFlight[task.SopInstanceUid] = (slot, task, DateTime.UtcNow);
             _dispatched++;
             _workers.Tell(new RunSlice(slot, task));
         }
@@ -215,7 +226,8 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
     private void Expire()
     {
         var now = DateTime.UtcNow;
-        var expired = _inFlight.Where(kv => kv.Value.Deadline < now).ToList();
+        var expired = _inFlight.Where(kv => kv.Value.Sent + (!_settings.FollowCluster || _hosts.ContainsKey(kv.Value.Slot) ? _settings.TaskTimeout : _settings.EffectivePlacementTimeout) < now).ToList();
+        // A slot that announced its entity gets the whole TaskTimeout; one that did not, only the placement timeout.
         if (expired.Count > 0) WorkerLog.TasksResent(_log, expired.Count, _settings.TaskTimeout);
         foreach (var (sop, f) in expired)
         {

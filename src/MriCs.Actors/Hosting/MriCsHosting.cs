@@ -70,8 +70,9 @@ public static class MriCsHosting
                 Roles = [.. ClusterRolesOf(options)],
                 SeedNodes = c.SeedNodes.Count > 0 ? [.. c.SeedNodes] : null,
                 SplitBrainResolver = SplitBrainOption(c.SplitBrain),
-            })
-            .WithDistributedPubSub(ClusterRoles.Ingest);
+            });
+        // The recommendations topic lives among ingest nodes; a mediator on a node without the role fails to start.
+        if (options.Has(ClusterRoles.Ingest)) builder.WithDistributedPubSub(ClusterRoles.Ingest);
         builder.AddHocon(ConfigurationFactory.ParseString(c.SplitBrain.Strategy == SplitBrainSettings.Off
             ? "akka.cluster.downing-provider-class = \"\"" // Akka 1.5 defaults to the resolver: off means no automatic downing at all
             : $"akka.cluster.split-brain-resolver.stable-after = {(long)c.SplitBrain.StableAfter.TotalMilliseconds}ms"), HoconAddMode.Prepend);

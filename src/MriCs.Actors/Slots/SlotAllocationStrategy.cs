@@ -24,16 +24,19 @@ public sealed class SlotAllocationStrategy : IShardAllocationStrategy, IActorSys
             .Select(m => new SlotMember(m.Address.ToString(), GpuSlots.FromRoles(m.Roles), m.Status is MemberStatus.Up or MemberStatus.WeaklyUp))
             .ToList();
 
-    private (IReadOnlyList<RegionSlots> Regions, Dictionary<string, IActorRef> Refs, int Total) View(IImmutableDictionary<IActorRef, IImmutableList<string>> allocations)
+    /// <param name="forAllocation">an unreachable node gets nothing new (capacity 0) but keeps what it hosts until it is downed
+    /// (a hand-off to it could not complete)</param>
+    private (IReadOnlyList<RegionSlots> Regions, Dictionary<string, IActorRef> Refs, int Total) View(IImmutableDictionary<IActorRef, IImmutableList<string>> allocations, bool forAllocation)
     {
         var cluster = _cluster ?? throw new InvalidOperationException("SlotAllocationStrategy used before Start");
         var members = Members(cluster.State).ToDictionary(m => m.Address, StringComparer.Ordinal);
+        var unreachable = cluster.State.Unreachable.Select(m => m.Address.ToString()).ToHashSet(StringComparer.Ordinal);
         var refs = new Dictionary<string, IActorRef>(StringComparer.Ordinal);
         var regions = new List<RegionSlots>();
         foreach (var (region, shards) in allocations)
         {
             var address = (region.Path.Address.HasLocalScope ? cluster.SelfAddress : region.Path.Address).ToString();
-            var capacity = members.TryGetValue(address, out var m) && m.Serving ? m.Capacity : 0;
+            var capacity = members.TryGetValue(address, out var m) && m.Serving && !(forAllocation && unreachable.Contains(address)) ? m.Capacity : 0;
             refs[address] = region;
             regions.Add(new RegionSlots(address, capacity, shards));
         }
@@ -42,7 +45,7 @@ public sealed class SlotAllocationStrategy : IShardAllocationStrategy, IActorSys
 
     public Task<IActorRef> AllocateShard(IActorRef requester, string shardId, IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations)
     {
-        var (regions, refs, total) = View(currentShardAllocations);
+        var (regions, refs, total) = View(currentShardAllocations, forAllocation: true);
         var chosen = SlotPlacement.Allocate(shardId, regions, total);
         return chosen is not null ? Task.FromResult(refs[chosen]) : NoRegion();
     }
@@ -56,7 +59,7 @@ public sealed class SlotAllocationStrategy : IShardAllocationStrategy, IActorSys
 
     public Task<IImmutableSet<string>> Rebalance(IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations, IImmutableSet<string> rebalanceInProgress)
     {
-        var (regions, _, total) = View(currentShardAllocations);
+        var (regions, _, total) = View(currentShardAllocations, forAllocation: false);
         var moves = SlotPlacement.Rebalance(regions, total, rebalanceInProgress.ToHashSet(StringComparer.Ordinal));
         return Task.FromResult<IImmutableSet<string>>(moves.ToImmutableHashSet(StringComparer.Ordinal));
     }
