@@ -131,8 +131,20 @@ public sealed class ClusterSpecs(ClusterFixture cluster) : IClassFixture<Cluster
         Fake.WriteStudy(input.Path, "9.1", "PK-91", [0, 1, 0, 0]);
         Fake.WriteStudy(input.Path, "9.2", "PK-92", [0, 0, 2, 0]);
         lock (cluster.Grader.Held) cluster.Grader.Held.Add("9.2");
+        try
+        {
+            await PendingThenRecommended(input.Path);
+        }
+        finally
+        {
+            cluster.Grader.Release(); // a failing assertion must not leave slices blocked for the other specs
+        }
+    }
+
+    private async Task PendingThenRecommended(string inputPath)
+    {
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
-        var ingested = await cluster.Ingest.Client.IngestFolderAsync(input.Path, Wait);
+        var ingested = await cluster.Ingest.Client.IngestFolderAsync(inputPath, Wait);
         Assert.Equal(["9.1", "9.2"], ingested.StudyUids.Order());
         var host = cluster.Ingest.HostPort;
 

@@ -54,6 +54,25 @@ public sealed class HealthSpecs
     }
 
     [Fact]
+    public async Task A_management_port_in_use_fails_the_start_with_a_clear_configuration_error()
+    {
+        using var dirs = new TempDir();
+        var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+                Node.StartAsync(dirs.Sub("n"), ClusterRoles.Lighthouse, null, new FakeGraderFactory(), extra: new Dictionary<string, string?> { ["MriCs:Management:Port"] = port }));
+            Assert.Contains($"MriCs:Management:Port {port} on 127.0.0.1 cannot be opened", ex.Message);
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
+
+    [Fact]
     public async Task The_palette_says_clearly_when_no_endpoint_answers()
     {
         var r = await Cli.RunAsync("cluster", "show", "--host", "127.0.0.1:9");

@@ -43,7 +43,7 @@ public sealed class Node : IAsyncDisposable
             ["MriCs:DataDir"] = dataDir,
             ["MriCs:Roles:0"] = role,
             ["MriCs:Inference:Slots"] = "1",
-            ["MriCs:Inference:MaxInFlightPerSlot"] = "4",
+            ["MriCs:Inference:MaxInFlightPerSlot"] = "16", // above the slices a test holds back, so held studies never block the others
             ["MriCs:Ingest:StudyInactivity"] = "00:00:02",
             ["MriCs:Management:Port"] = "0",
             ["MriCs:Management:Token"] = token,
@@ -59,7 +59,16 @@ public sealed class Node : IAsyncDisposable
         }, logLevel: logs is null ? Microsoft.Extensions.Logging.LogLevel.Warning : Microsoft.Extensions.Logging.LogLevel.Trace, configureAkka: a => a.AddHocon(
             // SBR must not down anyone during a test: the tests down members themselves.
             "akka.test.timefactor = 4\nakka.cluster.split-brain-resolver.stable-after = 300s\n" + (hocon ?? ""), HoconAddMode.Prepend));
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            await host.StopAsync(TimeSpan.FromSeconds(30));
+            host.Dispose();
+            throw;
+        }
         return new Node(host);
     }
 
