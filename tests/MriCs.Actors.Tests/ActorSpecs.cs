@@ -52,6 +52,7 @@ public class SerializerSpec(ITestOutputHelper output) : TestKit(SpecConfig.Local
         yield return new WorkerBusy("slot-0", task);
         yield return new GetSlotStats("slot-0");
         yield return new SlotStats("slot-0", "CPU", "ensemble", 1, 2, 3, 4, 5);
+        yield return new SlotHosted("slot-3");
     }
 
     [Fact]
@@ -235,6 +236,7 @@ public class WorkerSpec(ITestOutputHelper output) : TestKit(SpecConfig.Local, ou
         var worker = Sys.ActorOf(GpuWorkerActor.Props("slot-0", new FailingGraderFactory(), aggregator.Ref, 2));
         var task = new SliceTask("s", "P", "C3/4", "sop", "/x");
         worker.Tell(new RunSlice("slot-0", task));
+        Assert.Equal("slot-0", ExpectMsg<SlotHosted>().SlotId); // where the slot lives, once per sender
         Assert.Equal(task, ExpectMsg<WorkerBusy>().Task);
         var stats = await worker.Ask<SlotStats>(new GetSlotStats("slot-0"));
         Assert.StartsWith(GpuWorkerActor.FailedPrefix, stats.Provider);

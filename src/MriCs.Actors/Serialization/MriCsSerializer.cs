@@ -40,6 +40,7 @@ public sealed class MriCsSerializer(ExtendedActorSystem system) : SerializerWith
         [typeof(WorkerBusy)] = "m.wb1",
         [typeof(GetSlotStats)] = "m.gt1",
         [typeof(SlotStats)] = "m.ts1",
+        [typeof(SlotHosted)] = "m.sh1",
     };
 
     private static readonly Dictionary<string, Type> Types = Manifests.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
