@@ -47,6 +47,7 @@ public sealed class Node : IAsyncDisposable
             ["MriCs:Ingest:StudyInactivity"] = "00:00:02",
             ["MriCs:Management:Port"] = "0",
             ["MriCs:Management:Token"] = token,
+            ["MriCs:Cluster:SplitBrain:Strategy"] = "off", // no automatic downing: the tests down members themselves
         };
         if (seed is not null) settings["MriCs:Cluster:SeedNodes:0"] = seed;
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
@@ -57,8 +58,7 @@ public sealed class Node : IAsyncDisposable
             s.AddMriCsManagement();
             if (logs is not null) s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
         }, logLevel: logs is null ? Microsoft.Extensions.Logging.LogLevel.Warning : Microsoft.Extensions.Logging.LogLevel.Trace, configureAkka: a => a.AddHocon(
-            // SBR must not down anyone during a test: the tests down members themselves.
-            "akka.test.timefactor = 4\nakka.cluster.split-brain-resolver.stable-after = 300s\n" + (hocon ?? ""), HoconAddMode.Prepend));
+            "akka.test.timefactor = 4\n" + (hocon ?? ""), HoconAddMode.Prepend));
         try
         {
             await host.StartAsync();
