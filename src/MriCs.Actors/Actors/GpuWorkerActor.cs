@@ -1,8 +1,9 @@
 using Akka.Actor;
-using Akka.Event;
 using MriCs.Actors.Grading;
 using MriCs.Actors.Protocol;
 using MriCs.Actors.Slots;
+using MriCs.Actors.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace MriCs.Actors.Actors;
 
@@ -15,7 +16,7 @@ namespace MriCs.Actors.Actors;
 /// while none is free, so two slot entities never share a GPU; it tells each new sender
 /// <see cref="SlotHosted"/> so dispatchers can watch it.
 /// </summary>
-public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
+public sealed partial class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
 {
     private readonly string _slotId;
     private readonly ISliceGraderFactory _factory;
@@ -23,9 +24,10 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
     private readonly int _maxInFlight;
     private readonly SlotLeases? _leases;
     private readonly HashSet<IActorRef> _announced = [];
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILogger _log = ActorLogging.For<GpuWorkerActor>(Context.System);
     private readonly CancellationTokenSource _stopping = new();
     private ISliceGrader? _grader;
+    private string? _brokenReason;
     private int _inFlight, _maxObserved;
     private long _completed, _failed;
 
@@ -58,7 +60,7 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
         {
             if (_leases.TryAcquire(_slotId) is not { } leased)
             {
-                _log.Warning("slot {0}: all {1} local slots of this node are taken; waiting for one", _slotId, _leases.Capacity);
+                WorkerLog.SlotsTaken(_log, _slotId, _leases.Capacity);
                 Become(WaitingForLease);
                 Timers.StartSingleTimer("lease", Reload.Instance, TimeSpan.FromMilliseconds(500));
                 return;
@@ -90,19 +92,22 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
         Receive<GraderReady>(r =>
         {
             _grader = r.Grader;
-            _log.Info("slot {0} ready: model set {1} on {2}", _slotId, r.Grader.ModelSet.Id, r.Grader.Provider);
+            _brokenReason = null;
+            WorkerLog.SlotReady(_log, _slotId, r.Grader.ModelSet.Id, ModelSetVersion.Of(r.Grader.ModelSet), r.Grader.Provider);
             Become(Ready);
             Stash.UnstashAll();
         });
         Receive<GraderFailed>(f =>
         {
             var reason = (f.Error is AggregateException { InnerException: { } inner } ? inner : f.Error).Message;
-            _log.Error("slot {0} cannot load its models: {1}", _slotId, reason);
+            _brokenReason = reason;
+            WorkerLog.SlotFailed(_log, _slotId, reason);
             Become(() => Broken(reason));
             Stash.UnstashAll();
             Timers.StartSingleTimer("reload", Reload.Instance, TimeSpan.FromSeconds(30));
         });
         Receive<GetSlotStats>(_ => Sender.Tell(Stats(Loading)));
+        Receive<GetSlotDetails>(_ => Sender.Tell(Details(Loading)));
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -116,6 +121,7 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
             Become(Starting);
             Load();
         });
+        SlotManagement();
     }
 
     public const string FailedPrefix = "failed: ";
@@ -129,6 +135,7 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
         {
             Announce();
             if (_inFlight >= _maxInFlight)
+            if (_inFlight >= _maxInFlight || Draining)
             {
                 Sender.Tell(new WorkerBusy(_slotId, run.Task));
                 return;
@@ -146,8 +153,10 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
             _inFlight--;
             if (g.Outcome.Outcome == SliceOutcomes.Failed) _failed++; else _completed++;
             _aggregators.Tell(new RecordSliceResult(g.Task.StudyUid, g.Outcome), g.ReplyTo);
+            SliceDone(g.Task, g.Outcome);
         });
         Receive<GetSlotStats>(_ => Sender.Tell(Stats(_grader!.Provider)));
+        SlotManagement();
     }
 
     private SlotStats Stats(string provider) =>
@@ -158,5 +167,6 @@ public sealed class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
         _stopping.Cancel();
         _leases?.Release(_slotId);
         if (_grader is { } g) _ = g.DisposeAsync().AsTask();
+        if (_next is { } n) _ = n.DisposeAsync().AsTask();
     }
 }

@@ -1,8 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Event;
 using MriCs.Actors.Protocol;
 using MriCs.Actors.Slots;
+using MriCs.Actors.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace MriCs.Actors.Actors;
 
@@ -26,7 +27,6 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
 {
     private readonly DispatcherSettings _settings;
     private readonly IActorRef _workers;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LinkedList<SliceTask> _queue = new();
     private readonly LinkedList<SliceTask> _retries = new(); // bounded by the in-flight count: never counted against the queue
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
@@ -37,6 +37,8 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
     private readonly Dictionary<Address, SlotMember> _members = [];
     private readonly HashSet<Address> _unreachable = [];
     private readonly HashSet<IActorRef> _refused = [];
+    private readonly ILogger _log = ActorLogging.For<SliceDispatcher>(Context.System);
+    private readonly ActorMetrics.DispatcherGauge _gauge = ActorMetrics.TrackDispatcher();
     private int _maxQueued;
     private long _dispatched, _finished, _refusedCount, _resent;
 
@@ -106,6 +108,7 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         if (_settings.FollowCluster) Cluster.Get(Context.System).Unsubscribe(Self);
+        _gauge.Dispose();
     }
 
     private void MemberChanged(Member member, bool removed)
@@ -122,7 +125,7 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
                 member.Status is MemberStatus.Up or MemberStatus.WeaklyUp);
         var slots = GpuSlots.Ids(SlotPlacement.TotalSlots(_members.Values)).ToList();
         if (slots.SequenceEqual(_slots)) return;
-        _log.Info("slot set: {0} slot(s) on {1} gpu-worker node(s)", slots.Count, _members.Values.Count(m => m.Serving));
+        WorkerLog.SlotSetChanged(_log, slots.Count, _members.Values.Count(m => m.Serving));
         _slots = slots;
         foreach (var s in _slots) _perSlot.TryAdd(s, 0);
         Dispatch();
@@ -144,9 +147,17 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
             _retries.AddLast(f.Task);
             _resent++;
         }
-        if (lost.Count > 0) _log.Info("re-sending {0} task(s) of slot(s) {1}: {2}", lost.Count, string.Join(",", slots), why);
+        if (lost.Count > 0) WorkerLog.SlotTasksResent(_log, lost.Count, string.Join(",", slots), why);
         Dispatch();
     }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var handled = base.AroundReceive(receive, message);
+        _gauge.Set(_queue.Count + _retries.Count, _inFlight.Count);
+        return handled;
+    }
+
 
     private void Submit(SliceTask task)
     {
@@ -204,12 +215,15 @@ public sealed class SliceDispatcher : ReceiveActor, IWithTimers
     private void Expire()
     {
         var now = DateTime.UtcNow;
-        foreach (var (sop, f) in _inFlight.Where(kv => kv.Value.Deadline < now).ToList())
+        var expired = _inFlight.Where(kv => kv.Value.Deadline < now).ToList();
+        if (expired.Count > 0) WorkerLog.TasksResent(_log, expired.Count, _settings.TaskTimeout);
+        foreach (var (sop, f) in expired)
         {
             _inFlight.Remove(sop);
             _perSlot[f.Slot]--;
             _retries.AddLast(f.Task);
             _resent++;
+            ActorMetrics.SlicesResent.Add(1);
         }
         Dispatch();
     }

@@ -7,6 +7,8 @@ public interface ISliceGrader : IAsyncDisposable
 {
     ModelSetRef ModelSet { get; }
     string Provider { get; }
+    /// <summary>Batching counters per model (`gpu slots`); none for graders without batchers.</summary>
+    IReadOnlyList<ModelBatching> Batching => [];
     /// <summary>Grades one slice. Never throws for a bad image: the outcome is <see cref="SliceOutcomes.Failed"/> with the reason.</summary>
     Task<SliceReport> GradeAsync(SliceTask task, CancellationToken cancellation);
 }

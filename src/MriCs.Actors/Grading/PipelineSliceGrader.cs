@@ -12,6 +12,8 @@ public sealed class PipelineSliceGrader(SlicePipeline pipeline, IInstanceReader 
     public ModelSetRef ModelSet => modelSet;
     public string Provider => pipeline.Provider;
     public SlicePipeline Pipeline => pipeline;
+    public IReadOnlyList<ModelBatching> Batching =>
+        pipeline.Stats.Select(kv => new ModelBatching(kv.Key, kv.Value.QueueDepth, kv.Value.Batches, kv.Value.Completed, kv.Value.BatchSizes)).ToList();
 
     public async Task<SliceReport> GradeAsync(SliceTask task, CancellationToken cancellation)
     {

@@ -52,7 +52,8 @@ public static class MriCsHosting
             .WithMriCsPersistence(options)
             .WithStudyAggregators(options)
             .WithGpuWorkers(options, options.Has(ClusterRoles.GpuWorker) ? services.GetRequiredService<ISliceGraderFactory>() : null)
-            .WithMriCsIngest(options, options.Has(ClusterRoles.Ingest) ? services.GetRequiredService<IInstanceReader>() : null, services.GetService<IngestPressure>());
+            .WithMriCsIngest(options, options.Has(ClusterRoles.Ingest) ? services.GetRequiredService<IInstanceReader>() : null, services.GetService<IngestPressure>())
+            .WithLiveAgreement(options, services);
 
     /// <summary>Binds every <see cref="IMriCsMessage"/> to <see cref="MriCsSerializer"/> (never the default JSON).</summary>
     public static AkkaConfigurationBuilder WithMriCsSerialization(this AkkaConfigurationBuilder builder) =>
@@ -95,17 +96,13 @@ public static class MriCsHosting
         _ => null,
     };
 
-    /// <summary>Akka.Persistence.Sql on SQLite (a file under the data directory unless a connection string is given).</summary>
+    /// <summary>Akka.Persistence.Sql journal and snapshot store on SQLite (a file under the data directory unless a
+    /// connection string is given) or PostgreSQL (MriCs:Persistence:Provider; see <see cref="MriCsPersistence"/>).</summary>
     public static AkkaConfigurationBuilder WithMriCsPersistence(this AkkaConfigurationBuilder builder, MriCsOptions options)
     {
         if (!options.Has(ClusterRoles.Ingest)) return builder;
-        var connection = options.Persistence.ConnectionString;
-        if (string.IsNullOrWhiteSpace(connection))
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(options.DatabasePath)!);
-            connection = $"Data Source={options.DatabasePath}";
-        }
-        return builder.WithSqlPersistence(connection, ProviderName.SQLiteMS);
+        var (connection, provider) = MriCsPersistence.Resolve(options);
+        return builder.WithSqlPersistence(connection, provider, autoInitialize: options.Persistence.AutoInitialize);
     }
 
     public static AkkaConfigurationBuilder WithStudyAggregators(this AkkaConfigurationBuilder builder, MriCsOptions options)

@@ -38,10 +38,10 @@ public sealed class MriCsOptions
         foreach (var r in Roles.Where(r => !ClusterRoles.All.Contains(r))) yield return $"MriCs:Roles: unknown role '{r}' (known: {string.Join(", ", ClusterRoles.All)})";
         if (Cluster.Port is < 0 or > 65535) yield return $"MriCs:Cluster:Port {Cluster.Port} is not a port";
         if (Cluster.ShardCount < 1) yield return "MriCs:Cluster:ShardCount must be >= 1";
-        if (Persistence.Provider is not ("sqlite")) yield return $"MriCs:Persistence:Provider '{Persistence.Provider}' is not supported here (sqlite; PostgreSQL comes with the multi-node cluster)";
         if (Inference.Slots < 0) yield return "MriCs:Inference:Slots must be >= 0 (0 = one per GPU in NVIDIA_VISIBLE_DEVICES, else 1)";
         if (Cluster.SlotRebalanceInterval <= TimeSpan.Zero) yield return "MriCs:Cluster:SlotRebalanceInterval must be positive";
         foreach (var p in Cluster.SplitBrain.Validate()) yield return "MriCs:Cluster:SplitBrain:" + p;
+        foreach (var p in MriCsPersistence.Validate(Persistence)) yield return p;
         if (Inference.MaxInFlightPerSlot < 1) yield return "MriCs:Inference:MaxInFlightPerSlot must be >= 1";
         if (Ingest.QueueCapacity < 1) yield return "MriCs:Ingest:QueueCapacity must be >= 1";
         if (Ingest.MaxWaitingTasks < 1) yield return "MriCs:Ingest:MaxWaitingTasks must be >= 1";
@@ -95,9 +95,12 @@ public sealed class SplitBrainSettings
 
 public sealed class PersistenceSettings
 {
+    /// <summary>sqlite (default) or postgresql.</summary>
     public string Provider { get; set; } = "sqlite";
-    /// <summary>Empty: a SQLite file mrics.db under the data directory.</summary>
+    /// <summary>sqlite: empty = a file mrics.db under the data directory. postgresql: required (Host=...;Port=...;Username=...;Password=...;Database=...).</summary>
     public string? ConnectionString { get; set; }
+    /// <summary>Create the journal and snapshot tables at start when missing (else run `mrics db init` first).</summary>
+    public bool AutoInitialize { get; set; } = true;
 }
 
 public sealed class InferenceSettings

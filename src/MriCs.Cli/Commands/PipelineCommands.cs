@@ -8,6 +8,9 @@ using MriCs.Actors.Hosting;
 using MriCs.Actors.Protocol;
 using MriCs.Actors.Results;
 using MriCs.Management;
+using MriCs.Management.Slots;
+using MriCs.Management.Telemetry;
+using MriCs.Management.Agreement;
 
 namespace MriCs.Cli.Commands;
 
@@ -52,7 +55,7 @@ public static partial class PipelineCommands
         return s;
     }
 
-    internal static IHost BuildNode(Dictionary<string, string?> settings) => MriCsNode.Build(settings, s => s.AddMriCsRuntime().AddMriCsManagement());
+    internal static IHost BuildNode(Dictionary<string, string?> settings) => MriCsNode.Build(settings, s => s.AddMriCsRuntime().AddMriCsManagement().AddMriCsMetrics().AddGpuSlotManagement().AddLiveAgreement());
 
     internal static PipelineClient Client(IHost host) =>
         new(host.Services.GetRequiredService<ActorSystem>(), host.Services.GetRequiredService<IActorRegistry>());
