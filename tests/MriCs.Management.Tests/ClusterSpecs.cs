@@ -107,6 +107,8 @@ public sealed class ClusterSpecs(ClusterFixture cluster) : IClassFixture<Cluster
         var slots = await Cli.RunAsync("cluster", "sharding", "shard-stats", MriCsHosting.GpuWorkerRegionName, "--json", "--host", cluster.Worker.HostPort);
         Assert.True(slots.Code == 0, slots.Error);
         Assert.Contains(slots.Json.GetProperty("shards").EnumerateArray(), s => s.GetProperty("entityIds").EnumerateArray().Any(e => e.GetString() == "slot-0"));
+        var ready = await cluster.Worker.GetJsonAsync("/health/ready"); // the worker hosts a loaded slot now
+        Assert.Contains("slot-0: ensemble on fake", ready.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "models").GetProperty("detail").GetString());
         var table = await Cli.RunAsync("cluster", "sharding", "region-stats", MriCsHosting.GpuWorkerRegionName, "--host", cluster.Worker.HostPort);
         Assert.Equal(0, table.Code);
         Assert.Contains(cluster.Worker.Address, table.Out);

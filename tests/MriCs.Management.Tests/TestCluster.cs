@@ -35,7 +35,7 @@ public sealed class Node : IAsyncDisposable
     public string HostPort => Management.Authority;
 
     /// <summary>Starts a node with the given roles; no seed = joins itself (the seed node).</summary>
-    public static async Task<Node> StartAsync(string dataDir, string role, string? seed, FakeGraderFactory grader,
+    public static async Task<Node> StartAsync(string dataDir, string role, string? seed, ISliceGraderFactory grader,
         string? token = Token, IReadOnlyDictionary<string, string?>? extra = null, string? hocon = null, CapturingLoggerProvider? logs = null)
     {
         var settings = new Dictionary<string, string?>
