@@ -64,7 +64,16 @@ public sealed class ManagementHost(IServiceProvider node, IOptions<ManagementOpt
         app.UseAuthentication();
         app.UseAuthorization();
         foreach (var routes in node.GetServices<IManagementRoutes>()) routes.Map(app);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new OptionsValidationException(ManagementOptions.Section, typeof(ManagementOptions),
+                [$"{ManagementOptions.Section}:Port {port} on {o.Bind} cannot be opened: {ex.Message}"]);
+        }
         _app = app;
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         Address = bound is null ? null : new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));

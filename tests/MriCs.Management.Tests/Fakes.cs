@@ -83,3 +83,9 @@ public sealed class FakeGraderFactory : ISliceGraderFactory
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
+
+/// <summary>A slot whose models cannot load (what a GPU worker without its CUDA libraries reports).</summary>
+public sealed class BrokenGraderFactory(string reason) : ISliceGraderFactory
+{
+    public Task<ISliceGrader> CreateAsync(string slotId, CancellationToken cancellation) => Task.FromException<ISliceGrader>(new InvalidOperationException(reason));
+}

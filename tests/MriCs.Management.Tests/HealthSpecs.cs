@@ -38,6 +38,31 @@ public sealed class HealthSpecs
     }
 
     [Fact]
+    public async Task A_gpu_worker_whose_models_cannot_load_is_not_ready_and_says_why()
+    {
+        using var dirs = new TempDir();
+        await using var ingest = await Node.StartAsync(dirs.Sub("ingest"), ClusterRoles.Ingest, null, new FakeGraderFactory());
+        await using var worker = await Node.StartAsync(dirs.Sub("worker"), ClusterRoles.GpuWorker, ingest.Address, new BrokenGraderFactory("CUDA provider cannot load (test)"));
+        await Eventually.UntilAsync(async () => (await worker.SendAsync(HttpMethod.Get, "/health/ready")).Body,
+            b => b.GetProperty("checks").EnumerateArray().Any(c => c.GetProperty("name").GetString() == "cluster" && c.GetProperty("ok").GetBoolean()), Wait, "worker joined");
+        Fake.WriteStudy(dirs.Sub("in"), "7.1", "PK-71", [0, 1, 0, 0]);
+        await ingest.Client.IngestFolderAsync(dirs.Sub("in"), Wait); // the dispatcher's first task starts slot-0 on the worker
+
+        var (status, body) = await Eventually.UntilAsync(() => worker.SendAsync(HttpMethod.Get, "/health/ready"),
+            r => r.Body.GetProperty("checks").EnumerateArray().Any(c => c.GetProperty("name").GetString() == "models" && c.GetProperty("detail").GetString()!.Contains("failed")),
+            Wait, "models check reports the failed slot");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        var models = body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "models");
+        Assert.False(models.GetProperty("ok").GetBoolean());
+        Assert.Contains("slot-0: failed: CUDA provider cannot load (test)", models.GetProperty("detail").GetString());
+        var cli = await Cli.RunAsync("health", "--host", worker.HostPort);
+        Assert.Equal(3, cli.Code);
+        Assert.Contains("CUDA provider cannot load", cli.Out);
+        var (live, _) = await worker.SendAsync(HttpMethod.Get, "/health/live");
+        Assert.Equal(HttpStatusCode.OK, live); // alive: restarting it would not help, the reason says what to fix
+    }
+
+    [Fact]
     public async Task Request_paths_with_study_uids_and_patient_keys_never_reach_the_logs()
     {
         using var dirs = new TempDir();
@@ -51,6 +76,25 @@ public sealed class HealthSpecs
         Assert.NotEmpty(logs.Lines); // the node logs at trace level here
         Assert.Contains(logs.Lines, l => l.Contains("[8003]") && l.Contains("/api/cluster/leave")); // the refusal is logged, by route
         Assert.DoesNotContain(logs.Lines, l => l.Contains(study, StringComparison.Ordinal) || l.Contains(patient, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_management_port_in_use_fails_the_start_with_a_clear_configuration_error()
+    {
+        using var dirs = new TempDir();
+        var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+                Node.StartAsync(dirs.Sub("n"), ClusterRoles.Lighthouse, null, new FakeGraderFactory(), extra: new Dictionary<string, string?> { ["MriCs:Management:Port"] = port }));
+            Assert.Contains($"MriCs:Management:Port {port} on 127.0.0.1 cannot be opened", ex.Message);
+        }
+        finally
+        {
+            taken.Stop();
+        }
     }
 
     [Fact]

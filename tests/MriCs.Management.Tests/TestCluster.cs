@@ -35,7 +35,7 @@ public sealed class Node : IAsyncDisposable
     public string HostPort => Management.Authority;
 
     /// <summary>Starts a node with the given roles; no seed = joins itself (the seed node).</summary>
-    public static async Task<Node> StartAsync(string dataDir, string role, string? seed, FakeGraderFactory grader,
+    public static async Task<Node> StartAsync(string dataDir, string role, string? seed, ISliceGraderFactory grader,
         string? token = Token, IReadOnlyDictionary<string, string?>? extra = null, string? hocon = null, CapturingLoggerProvider? logs = null)
     {
         var settings = new Dictionary<string, string?>
@@ -43,10 +43,11 @@ public sealed class Node : IAsyncDisposable
             ["MriCs:DataDir"] = dataDir,
             ["MriCs:Roles:0"] = role,
             ["MriCs:Inference:Slots"] = "1",
-            ["MriCs:Inference:MaxInFlightPerSlot"] = "4",
+            ["MriCs:Inference:MaxInFlightPerSlot"] = "16", // above the slices a test holds back, so held studies never block the others
             ["MriCs:Ingest:StudyInactivity"] = "00:00:02",
             ["MriCs:Management:Port"] = "0",
             ["MriCs:Management:Token"] = token,
+            ["MriCs:Cluster:SplitBrain:Strategy"] = "off", // no automatic downing: the tests down members themselves
         };
         if (seed is not null) settings["MriCs:Cluster:SeedNodes:0"] = seed;
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
@@ -57,9 +58,17 @@ public sealed class Node : IAsyncDisposable
             s.AddMriCsManagement();
             if (logs is not null) s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
         }, logLevel: logs is null ? Microsoft.Extensions.Logging.LogLevel.Warning : Microsoft.Extensions.Logging.LogLevel.Trace, configureAkka: a => a.AddHocon(
-            // SBR must not down anyone during a test: the tests down members themselves.
-            "akka.test.timefactor = 4\nakka.cluster.split-brain-resolver.stable-after = 300s\n" + (hocon ?? ""), HoconAddMode.Prepend));
-        await host.StartAsync();
+            "akka.test.timefactor = 4\n" + (hocon ?? ""), HoconAddMode.Prepend));
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            await host.StopAsync(TimeSpan.FromSeconds(30));
+            host.Dispose();
+            throw;
+        }
         return new Node(host);
     }
 

@@ -193,7 +193,7 @@ public static class ManagementCommands
         {
             ctx.Out.WriteLine(rec.Text("explanation"));
             TablePrinter.Print(ctx.Out, ["level", "outcome", "grade", "confidence", "reason"],
-                rec.Items("levels").Select(l => new[] { l.Text("level"), l.Text("outcome"), l.Text("grade"), l.Text("confidence"), l.Text("reason") }));
+                rec.Items("levels").Select(l => new[] { l.Text("level"), l.Text("outcome"), l.Text("grade"), Number(l, "confidence"), l.Text("reason") }));
         }
         return 0;
     });
@@ -245,11 +245,14 @@ public static class ManagementCommands
             return new[]
             {
                 s.Text("studyUid"), s.Text("patientId"), s.Text("status"), r.Text("grade"), r.Text("surgeryConsidered"), r.Text("decidingLevel"),
-                r.ValueKind == JsonValueKind.Object && r.TryGetProperty("confidence", out var c) && c.ValueKind == JsonValueKind.Number
-                    ? c.GetDouble().ToString("0.00", CultureInfo.InvariantCulture) : "",
+                Number(r, "confidence"),
                 r.Text("flaggedForReview"), Time(s.Text("issuedAt")),
             };
         }));
+
+    private static string Number(JsonElement e, string property) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.Number
+            ? v.GetDouble().ToString("0.00", CultureInfo.InvariantCulture) : "";
 
     private static string Time(string iso) =>
         DateTimeOffset.TryParse(iso, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : iso;
