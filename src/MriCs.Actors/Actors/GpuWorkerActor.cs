@@ -45,7 +45,10 @@ public sealed partial class GpuWorkerActor : ReceiveActor, IWithStash, IWithTime
     private sealed record Graded(SliceTask Task, SliceReport Outcome, IActorRef ReplyTo);
 
     protected override void PreStart() =>
-        _factory.CreateAsync(_slotId, _stopping.Token).PipeTo(Self, success: g => new GraderReady(g), failure: ex => new GraderFailed(ex));
+        CreateGrader().PipeTo(Self, success: g => new GraderReady(g), failure: ex => new GraderFailed(ex));
+
+    /// <summary>Creates this slot's grader: at start, after a failure, and for a model-set reload (GpuWorkerActor.Management.cs).</summary>
+    private Task<ISliceGrader> CreateGrader() => _factory.CreateAsync(_slotId, _stopping.Token);
 
     private void Starting()
     {
