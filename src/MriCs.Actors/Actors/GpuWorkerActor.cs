@@ -1,6 +1,7 @@
 using Akka.Actor;
 using MriCs.Actors.Grading;
 using MriCs.Actors.Protocol;
+using MriCs.Actors.Slots;
 using MriCs.Actors.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,10 @@ namespace MriCs.Actors.Actors;
 /// One GPU-worker slot (a sharded entity, id "slot-N"): owns the slot's grader (sessions created once,
 /// when the entity starts), runs at most <c>maxInFlight</c> slices at a time (the batcher inside the
 /// pipeline batches them) and refuses more with <see cref="WorkerBusy"/>. Each result goes to the
-/// study's aggregator on behalf of the task's sender, who gets the aggregator's ack.
+/// study's aggregator on behalf of the task's sender, who gets the aggregator's ack. The entity leases one
+/// of its node's local slots (<see cref="SlotLeases"/>, the GPU index) for its lifetime and refuses work
+/// while none is free, so two slot entities never share a GPU; it tells each new sender
+/// <see cref="SlotHosted"/> so dispatchers can watch it.
 /// </summary>
 public sealed partial class GpuWorkerActor : ReceiveActor, IWithStash, IWithTimers
 {
@@ -18,37 +22,80 @@ public sealed partial class GpuWorkerActor : ReceiveActor, IWithStash, IWithTime
     private readonly ISliceGraderFactory _factory;
     private readonly IActorRef _aggregators;
     private readonly int _maxInFlight;
+    private readonly SlotLeases? _leases;
+    private readonly HashSet<IActorRef> _announced = [];
     private readonly ILogger _log = ActorLogging.For<GpuWorkerActor>(Context.System);
     private readonly CancellationTokenSource _stopping = new();
     private ISliceGrader? _grader;
     private string? _brokenReason;
+    private int _local; // the leased local slot (GPU index) the grader runs on
     private int _inFlight, _maxObserved;
     private long _completed, _failed;
 
     public IStash Stash { get; set; } = null!;
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public GpuWorkerActor(string slotId, ISliceGraderFactory factory, IActorRef aggregators, int maxInFlight)
+    public GpuWorkerActor(string slotId, ISliceGraderFactory factory, IActorRef aggregators, int maxInFlight, SlotLeases? leases = null)
     {
         _slotId = slotId;
         _factory = factory;
         _aggregators = aggregators;
         _maxInFlight = maxInFlight;
+        _leases = leases;
         Starting();
     }
 
-    public static Props Props(string slotId, ISliceGraderFactory factory, IActorRef aggregators, int maxInFlight) =>
-        Akka.Actor.Props.Create(() => new GpuWorkerActor(slotId, factory, aggregators, maxInFlight));
+    public static Props Props(string slotId, ISliceGraderFactory factory, IActorRef aggregators, int maxInFlight, SlotLeases? leases = null) =>
+        Akka.Actor.Props.Create(() => new GpuWorkerActor(slotId, factory, aggregators, maxInFlight, leases));
 
     private sealed record GraderReady(ISliceGrader Grader);
     private sealed record GraderFailed(Exception Error);
     private sealed record Graded(SliceTask Task, SliceReport Outcome, IActorRef ReplyTo);
 
-    protected override void PreStart() =>
-        CreateGrader().PipeTo(Self, success: g => new GraderReady(g), failure: ex => new GraderFailed(ex));
+    protected override void PreStart() => Load();
 
-    /// <summary>Creates this slot's grader: at start, after a failure, and for a model-set reload (GpuWorkerActor.Management.cs).</summary>
-    private Task<ISliceGrader> CreateGrader() => _factory.CreateAsync(_slotId, _stopping.Token);
+    private void Load()
+    {
+        var local = 0;
+        if (_leases is not null)
+        {
+            if (_leases.TryAcquire(_slotId) is not { } leased)
+            {
+                WorkerLog.SlotsTaken(_log, _slotId, _leases.Capacity);
+                Become(WaitingForLease);
+                Timers.StartSingleTimer("lease", Reload.Instance, TimeSpan.FromMilliseconds(500));
+                return;
+            }
+            local = leased;
+        }
+        _local = local;
+        CreateGrader().PipeTo(Self, success: g => new GraderReady(g), failure: ex => new GraderFailed(ex));
+    }
+
+    /// <summary>Creates this slot's grader on its leased local slot: at start, after a failure, and for a model-set reload (GpuWorkerActor.Management.cs).</summary>
+    private Task<ISliceGrader> CreateGrader() => _factory.CreateAsync(_slotId, _local, _stopping.Token);
+
+    /// <summary>No local slot free (a shard still handing off here): refuse work, try again shortly.</summary>
+    private void WaitingForLease()
+    {
+        Receive<RunSlice>(run => { Announce(); Sender.Tell(new WorkerBusy(_slotId, run.Task)); });
+        Receive<GetSlotStats>(_ => Sender.Tell(Stats(Loading)));
+        Receive<GetSlotDetails>(_ => Sender.Tell(Details(WaitingForLeaseState)));
+        Receive<ReloadSlot>(_ => Sender.Tell(new SlotReloaded(_slotId, NodeAddress, false, ModelSetVersion.None, ModelSetVersion.None,
+            "the slot waits for a free local slot on its node (a hand-off under way); reload again shortly")));
+        Receive<Reload>(_ =>
+        {
+            Become(Starting);
+            Load();
+        });
+    }
+
+    public const string WaitingForLeaseState = "waiting for a local slot";
+
+    private void Announce()
+    {
+        if (_announced.Add(Sender)) Sender.Tell(new SlotHosted(_slotId));
+    }
 
     private void Starting()
     {
@@ -77,12 +124,12 @@ public sealed partial class GpuWorkerActor : ReceiveActor, IWithStash, IWithTime
     /// <summary>Models could not be loaded: refuse work (nothing taken), report why, try again later.</summary>
     private void Broken(string reason)
     {
-        Receive<RunSlice>(run => Sender.Tell(new WorkerBusy(_slotId, run.Task)));
+        Receive<RunSlice>(run => { Announce(); Sender.Tell(new WorkerBusy(_slotId, run.Task)); });
         Receive<GetSlotStats>(_ => Sender.Tell(Stats(FailedPrefix + reason)));
         Receive<Reload>(_ =>
         {
             Become(Starting);
-            PreStart();
+            Load();
         });
         SlotManagement();
     }
@@ -96,7 +143,8 @@ public sealed partial class GpuWorkerActor : ReceiveActor, IWithStash, IWithTime
     {
         Receive<RunSlice>(run =>
         {
-            if (_inFlight >= _maxInFlight || Draining)
+            Announce();
+            if (_inFlight >= _maxInFlight || Draining) // draining: a reload's new set waits for the in-flight slices
             {
                 Sender.Tell(new WorkerBusy(_slotId, run.Task));
                 return;
@@ -126,6 +174,7 @@ public sealed partial class GpuWorkerActor : ReceiveActor, IWithStash, IWithTime
     protected override void PostStop()
     {
         _stopping.Cancel();
+        _leases?.Release(_slotId);
         if (_grader is { } g) _ = g.DisposeAsync().AsTask();
         if (_next is { } n) _ = n.DisposeAsync().AsTask();
     }

@@ -17,4 +17,7 @@ public interface ISliceGrader : IAsyncDisposable
 public interface ISliceGraderFactory
 {
     Task<ISliceGrader> CreateAsync(string slotId, CancellationToken cancellation);
+
+    /// <summary>Creates the grader of a slot that holds local slot <paramref name="localSlot"/> of its node (the GPU index on a GPU node).</summary>
+    Task<ISliceGrader> CreateAsync(string slotId, int localSlot, CancellationToken cancellation) => CreateAsync(slotId, cancellation);
 }

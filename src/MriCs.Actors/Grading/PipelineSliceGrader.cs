@@ -62,10 +62,13 @@ public sealed class PipelineSliceGrader(SlicePipeline pipeline, IInstanceReader 
 public sealed class PipelineSliceGraderFactory(string modelsDirectory, string modelSetId, ExecutionProviderOptions provider, PipelineOptions pipelineOptions, IInstanceReader reader)
     : ISliceGraderFactory
 {
-    public Task<ISliceGrader> CreateAsync(string slotId, CancellationToken cancellation) => Task.Run<ISliceGrader>(() =>
+    public Task<ISliceGrader> CreateAsync(string slotId, CancellationToken cancellation) => CreateAsync(slotId, provider.DeviceId, cancellation);
+
+    /// <summary>Sessions on GPU <paramref name="localSlot"/> of this node (CUDA), or a CPU session set of its own.</summary>
+    public Task<ISliceGrader> CreateAsync(string slotId, int localSlot, CancellationToken cancellation) => Task.Run<ISliceGrader>(() =>
     {
         var manifest = ManifestLoader.Load(modelsDirectory);
-        var factory = new OnnxSessionFactory(provider);
+        var factory = new OnnxSessionFactory(provider with { DeviceId = localSlot });
         var pipeline = SlicePipeline.Create(modelsDirectory, manifest, modelSetId, factory, pipelineOptions);
         pipeline.WarmUp();
         return new PipelineSliceGrader(pipeline, reader, PipelineSliceGrader.Describe(manifest, pipeline.ModelSet));

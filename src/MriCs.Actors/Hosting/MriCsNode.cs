@@ -18,6 +18,9 @@ public static class MriCsNode
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(logLevel);
         builder.Services.AddMriCsOptions();
+        // SIGTERM/Ctrl+C stop the host, whose Akka service runs CoordinatedShutdown: shards hand off, the node leaves
+        // the cluster (Leaving -> Exiting -> Removed) and only then does the process end; give that time.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
         configureServices(builder.Services);
         var systemName = builder.Configuration[$"{MriCsOptions.Section}:Cluster:SystemName"] ?? "mrics";
         builder.Services.AddAkka(systemName, (akka, services) =>

@@ -48,6 +48,15 @@ public static partial class WorkerLog
 
     [LoggerMessage(3006, LogLevel.Warning, "slot {Slot} failed slice {Instance}: {Reason}")]
     public static partial void SliceFailed(ILogger logger, string slot, string instance, string reason);
+
+    [LoggerMessage(3007, LogLevel.Warning, "slot {Slot}: all {Capacity} local slots of this node are taken; waiting for one")]
+    public static partial void SlotsTaken(ILogger logger, string slot, int capacity);
+
+    [LoggerMessage(3008, LogLevel.Information, "slot set: {Slots} slot(s) on {Nodes} gpu-worker node(s)")]
+    public static partial void SlotSetChanged(ILogger logger, int slots, int nodes);
+
+    [LoggerMessage(3009, LogLevel.Information, "re-sending {Count} task(s) of slot(s) {Slots}: {Why}")]
+    public static partial void SlotTasksResent(ILogger logger, int count, string slots, string why);
 }
 
 public static partial class AggregatorLog
