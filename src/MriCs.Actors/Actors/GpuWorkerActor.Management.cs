@@ -35,7 +35,7 @@ public sealed partial class GpuWorkerActor
             if (_reloading) return; // one reload at a time: every requester gets its outcome
             _reloading = true;
             WorkerLog.ReloadStarted(_log, _slotId, _inFlight);
-            _factory.CreateAsync(_slotId, _stopping.Token).PipeTo(Self, success: g => new NextGraderReady(g), failure: ex => new NextGraderFailed(ex));
+            CreateGrader().PipeTo(Self, success: g => new NextGraderReady(g), failure: ex => new NextGraderFailed(ex));
         });
         Receive<NextGraderReady>(r =>
         {

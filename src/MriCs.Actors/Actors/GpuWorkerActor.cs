@@ -28,6 +28,7 @@ public sealed partial class GpuWorkerActor : ReceiveActor, IWithStash, IWithTime
     private readonly CancellationTokenSource _stopping = new();
     private ISliceGrader? _grader;
     private string? _brokenReason;
+    private int _local; // the leased local slot (GPU index) the grader runs on
     private int _inFlight, _maxObserved;
     private long _completed, _failed;
 
@@ -67,20 +68,29 @@ public sealed partial class GpuWorkerActor : ReceiveActor, IWithStash, IWithTime
             }
             local = leased;
         }
-        _factory.CreateAsync(_slotId, local, _stopping.Token).PipeTo(Self, success: g => new GraderReady(g), failure: ex => new GraderFailed(ex));
+        _local = local;
+        CreateGrader().PipeTo(Self, success: g => new GraderReady(g), failure: ex => new GraderFailed(ex));
     }
+
+    /// <summary>Creates this slot's grader on its leased local slot: at start, after a failure, and for a model-set reload (GpuWorkerActor.Management.cs).</summary>
+    private Task<ISliceGrader> CreateGrader() => _factory.CreateAsync(_slotId, _local, _stopping.Token);
 
     /// <summary>No local slot free (a shard still handing off here): refuse work, try again shortly.</summary>
     private void WaitingForLease()
     {
         Receive<RunSlice>(run => { Announce(); Sender.Tell(new WorkerBusy(_slotId, run.Task)); });
         Receive<GetSlotStats>(_ => Sender.Tell(Stats(Loading)));
+        Receive<GetSlotDetails>(_ => Sender.Tell(Details(WaitingForLeaseState)));
+        Receive<ReloadSlot>(_ => Sender.Tell(new SlotReloaded(_slotId, NodeAddress, false, ModelSetVersion.None, ModelSetVersion.None,
+            "the slot waits for a free local slot on its node (a hand-off under way); reload again shortly")));
         Receive<Reload>(_ =>
         {
             Become(Starting);
             Load();
         });
     }
+
+    public const string WaitingForLeaseState = "waiting for a local slot";
 
     private void Announce()
     {
@@ -135,8 +145,7 @@ public sealed partial class GpuWorkerActor : ReceiveActor, IWithStash, IWithTime
         Receive<RunSlice>(run =>
         {
             Announce();
-            if (_inFlight >= _maxInFlight)
-            if (_inFlight >= _maxInFlight || Draining)
+            if (_inFlight >= _maxInFlight || Draining) // draining: a reload's new set waits for the in-flight slices
             {
                 Sender.Tell(new WorkerBusy(_slotId, run.Task));
                 return;

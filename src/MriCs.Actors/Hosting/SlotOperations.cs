@@ -1,5 +1,6 @@
 using Akka.Actor;
-using MriCs.Actors.Actors;
+using Akka.Cluster;
+using MriCs.Actors.Slots;
 using MriCs.Actors.Protocol;
 
 namespace MriCs.Actors.Hosting;
@@ -10,8 +11,17 @@ public sealed record RollingReloadReport(bool Ok, IReadOnlyList<SlotReloaded> Sl
 /// <summary>What `gpu slots` and `models list | reload` do, over the gpu-worker region (or its proxy) of any node.</summary>
 public static class SlotOperations
 {
-    /// <summary>The slot ids of the cluster (the same list the dispatcher sends work to).</summary>
-    public static IReadOnlyList<string> SlotIds(MriCsOptions options) => DispatcherSettings.SlotIds(options.Inference.Slots);
+    /// <summary>
+    /// The slot ids of the cluster, as the dispatcher sees them: slot-0..slot-(T-1), T = the "slots-N" capacity of the
+    /// Up gpu-worker members (asking an id outside that set would start an entity the placement cannot host).
+    /// </summary>
+    public static IReadOnlyList<string> SlotIds(ActorSystem system)
+    {
+        var members = Akka.Cluster.Cluster.Get(system).State.Members
+            .Where(m => m.HasRole(ClusterRoles.GpuWorker))
+            .Select(m => new SlotMember(m.Address.ToString(), GpuSlots.FromRoles(m.Roles), m.Status is MemberStatus.Up or MemberStatus.WeaklyUp));
+        return GpuSlots.Ids(SlotPlacement.TotalSlots(members));
+    }
 
     public static async Task<IReadOnlyList<SlotDetails>> DetailsAsync(IActorRef workers, IReadOnlyList<string> slots, TimeSpan timeout) =>
         await Task.WhenAll(slots.Select(s => workers.Ask<SlotDetails>(new GetSlotDetails(s), timeout))).ConfigureAwait(false);

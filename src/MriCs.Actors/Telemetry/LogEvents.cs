@@ -24,9 +24,6 @@ public static partial class IngestLog
 
     [LoggerMessage(2004, LogLevel.Warning, "opening the aggregator of study {Study} failed ({Reason}); retrying")]
     public static partial void OpenFailed(ILogger logger, string study, string reason);
-
-    [LoggerMessage(2005, LogLevel.Information, "instance {Instance} of study {Study} stored and handed to the assembler")]
-    public static partial void InstanceStaged(ILogger logger, string instance, string study);
 }
 
 public static partial class WorkerLog

@@ -62,7 +62,7 @@ public static class SlotCommands
             : $"slots run different model set versions: {root.Text("versions")} (a reload was refused or is under way)");
         TablePrinter.Print(ctx.Out, ["slot", "node", "state", "model set", "version", "last reload error"],
             slots.Select(s => new[] { s.Text("slotId"), s.Text("node"), s.Text("state"), s.Text("modelSet"), s.Text("modelSetVersion"), s.Text("lastReloadError") }));
-        foreach (var version in slots.GroupBy(s => s.Text("modelSetVersion")))
+        foreach (var version in slots.GroupBy(s => s.Text("modelSetVersion")).Where(v => v.Key != "-"))
         {
             ctx.Out.WriteLine();
             ctx.Out.WriteLine($"version {version.Key}:");

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using MriCs.Actors;
 using MriCs.Actors.Hosting;
 using MriCs.Actors.Protocol;
@@ -29,7 +28,7 @@ public sealed record ReloadView(bool Ok, string? Error, IReadOnlyList<SlotReload
 /// set before it swaps; the first refusal stops the roll (409 with the report; the refusing and untried slots keep the old set).
 /// Answered through the gpu-worker region or its proxy, so any ingest or gpu-worker node can be asked.
 /// </summary>
-public sealed class SlotRoutes(IActorRegistry registry, IOptions<MriCsOptions> options) : IManagementRoutes
+public sealed class SlotRoutes(ActorSystem system, IActorRegistry registry) : IManagementRoutes
 {
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan ReloadTimeoutPerSlot = TimeSpan.FromMinutes(5);
@@ -45,7 +44,11 @@ public sealed class SlotRoutes(IActorRegistry registry, IOptions<MriCsOptions> o
         registry.TryGet<ActorKeys.GpuWorkerRegion>(out var region) ? region
             : throw ManagementException.Conflict("this node has no gpu-worker region or proxy (a Lighthouse?): ask an ingest or gpu-worker node");
 
-    private Task<IReadOnlyList<SlotDetails>> Details() => SlotOperations.DetailsAsync(Workers(), SlotOperations.SlotIds(options.Value), AskTimeout);
+    private Task<IReadOnlyList<SlotDetails>> Details() => SlotOperations.DetailsAsync(Workers(), Slots(), AskTimeout);
+
+    private IReadOnlyList<string> Slots() =>
+        SlotOperations.SlotIds(system) is { Count: > 0 } slots ? slots
+            : throw ManagementException.Unavailable("no gpu-worker member is Up: the cluster has no slots now");
 
     public static ModelsView Models(IReadOnlyList<SlotDetails> slots)
     {
@@ -56,7 +59,7 @@ public sealed class SlotRoutes(IActorRegistry registry, IOptions<MriCsOptions> o
 
     private async Task<IResult> Reload()
     {
-        var report = await SlotOperations.RollingReloadAsync(Workers(), SlotOperations.SlotIds(options.Value), ReloadTimeoutPerSlot).ConfigureAwait(false);
+        var report = await SlotOperations.RollingReloadAsync(Workers(), Slots(), ReloadTimeoutPerSlot).ConfigureAwait(false);
         if (report.Ok) return Results.Json(new ReloadView(true, null, report.Slots, []), ManagementErrors.Json);
         var refused = report.Slots[^1];
         var error = $"{refused.SlotId} refused the new model set and keeps {refused.OldVersion}: {refused.Error}"
