@@ -45,6 +45,10 @@ public sealed class PostgresJournalSpec(TestPostgres postgres) : IDisposable
     {
         var db = await postgres.CreateDatabaseAsync();
         Assert.Empty(await Tables(db));
+        var before = Cli("db", "results", "--provider", "postgresql", "--connection", db); // reading creates nothing
+        Assert.True(before.Code == 0, before.Err);
+        Assert.Contains("0 studies", before.Out);
+        Assert.Empty(await Tables(db));
         var first = Cli("db", "init", "--provider", "postgresql", "--connection", db);
         Assert.True(first.Code == 0, first.Err);
         Assert.Contains("journal", await Tables(db));
