@@ -16,7 +16,10 @@ public static class CommandTable
         .. PipelineCommands.All,
         .. DicomBenchCommands.All,
         .. NetworkBenchCommands.All,
+        .. ManagementCommands.All,
         .. DbCommands.All,
         .. ClusterScaleBench.All,
+        .. SlotCommands.All,
+        .. AgreementCommands.All,
     ];
 }

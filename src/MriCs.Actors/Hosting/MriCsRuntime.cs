@@ -29,11 +29,14 @@ public static class MriCsRuntime
     }
 
     /// <summary>Runs a node with the given roles until SIGTERM/Ctrl+C (the executables' whole program).</summary>
-    public static async Task<int> RunNodeAsync(string[] args, params string[] roles)
+    public static Task<int> RunNodeAsync(string[] args, params string[] roles) => RunNodeAsync(args, roles, _ => { });
+
+    /// <summary>Runs a node with the given roles and the extra services the executable adds (e.g. <c>s => s.AddMriCsManagement()</c>).</summary>
+    public static async Task<int> RunNodeAsync(string[] args, IReadOnlyList<string> roles, Action<IServiceCollection> addServices)
     {
         var settings = new Dictionary<string, string?>();
-        for (var i = 0; i < roles.Length; i++) settings[$"{MriCsOptions.Section}:Roles:{i}"] = roles[i];
-        using var host = MriCsNode.Build(settings, s => s.AddMriCsRuntime(), args, logLevel: Microsoft.Extensions.Logging.LogLevel.Information);
+        for (var i = 0; i < roles.Count; i++) settings[$"{MriCsOptions.Section}:Roles:{i}"] = roles[i];
+        using var host = MriCsNode.Build(settings, s => addServices(s.AddMriCsRuntime()), args, logLevel: Microsoft.Extensions.Logging.LogLevel.Information);
         try
         {
             await host.RunAsync().ConfigureAwait(false);

@@ -7,6 +7,10 @@ using Microsoft.Extensions.Options;
 using MriCs.Actors.Hosting;
 using MriCs.Actors.Protocol;
 using MriCs.Actors.Results;
+using MriCs.Management;
+using MriCs.Management.Slots;
+using MriCs.Management.Telemetry;
+using MriCs.Management.Agreement;
 
 namespace MriCs.Cli.Commands;
 
@@ -16,7 +20,7 @@ public static partial class PipelineCommands
     public static IReadOnlyList<CliCommand> All { get; } =
     [
         new("demo", "demo [--patients N] [--seed S] [--protocol key-images|slabs] [--out DIR] [--data-dir DIR] [--models DIR] [--provider auto|cpu|cuda] [--slots N]", Demo),
-        new("serve", "serve [--data-dir DIR] [--models DIR] [--watch DIR] [--dicom-port P] [--ae-title AE] [--slots N] [--provider auto|cpu|cuda] [--roles ingest,gpu-worker] [--port N] [--seed-node ADDRESS]...", Serve),
+        new("serve", "serve [--data-dir DIR] [--models DIR] [--watch DIR] [--dicom-port P] [--ae-title AE] [--slots N] [--provider auto|cpu|cuda] [--roles ingest,gpu-worker] [--port N] [--seed-node ADDRESS]... [--management-port M] [--management-bind IP]", Serve),
         new("bench pipeline", "bench pipeline [--input DIR | --patients N --seed S] [--models DIR] [--slots N] [--in-flight N] [--provider auto|cpu|cuda] [--model-set ID]", BenchPipeline),
         new("process", "process DIR --out results.csv [--json FILE] [--data-dir DIR] [--models DIR] [--slots N] [--provider auto|cpu|cuda] [--fusion mean|majority|most-severe] [--timeout SECONDS]", Process),
     ];
@@ -38,6 +42,8 @@ public static partial class PipelineCommands
         Map("hostname", "MriCs:Cluster:Hostname");
         Map("dicom-port", "MriCs:Dicom:Port");
         Map("ae-title", "MriCs:Dicom:AeTitle");
+        Map("management-port", "MriCs:Management:Port");
+        Map("management-bind", "MriCs:Management:Bind");
         if (args.Option("watch") is { } watch) s["MriCs:Ingest:WatchDir"] = Path.GetFullPath(watch);
         if (args.Option("roles") is { } roles)
         {
@@ -49,7 +55,7 @@ public static partial class PipelineCommands
         return s;
     }
 
-    internal static IHost BuildNode(Dictionary<string, string?> settings) => MriCsNode.Build(settings, s => s.AddMriCsRuntime());
+    internal static IHost BuildNode(Dictionary<string, string?> settings) => MriCsNode.Build(settings, s => s.AddMriCsRuntime().AddMriCsManagement().AddMriCsMetrics().AddGpuSlotManagement().AddLiveAgreement());
 
     internal static PipelineClient Client(IHost host) =>
         new(host.Services.GetRequiredService<ActorSystem>(), host.Services.GetRequiredService<IActorRegistry>());
@@ -71,12 +77,14 @@ public static partial class PipelineCommands
         var system = host.Services.GetRequiredService<ActorSystem>();
         ctx.Out.WriteLine($"mrics node up: roles {string.Join(",", options.EffectiveRoles)}, cluster address {Akka.Cluster.Cluster.Get(system).SelfAddress}");
         ctx.Out.WriteLine($"  journal:  {options.DatabasePath}");
-        ctx.Out.WriteLine($"  models:   {options.Inference.ModelsDir} (set {options.Inference.ModelSet}, {options.Inference.Slots} slot(s), provider {options.Inference.Provider})");
+        ctx.Out.WriteLine($"  models:   {options.Inference.ModelsDir} (set {options.Inference.ModelSet}, {options.Inference.EffectiveSlots} slot(s), provider {options.Inference.Provider})");
         ctx.Out.WriteLine($"  watching: {options.Ingest.WatchDir ?? "(no folder; --watch DIR)"}");
         if (options.Dicom.Port is { } port)
             ctx.Out.WriteLine(typeof(MriCsNode).Assembly.GetType("MriCs.Actors.Hosting.DicomScpService") is null
                 ? $"  DICOM SCP on port {port}: not available in this build (no DICOM network services); use --watch DIR"
                 : $"  DICOM SCP: AE {options.Dicom.AeTitle} on {options.Dicom.Bind}:{port}, staging {Path.Combine(Path.GetFullPath(options.DataDir), "staging")}");
+        if (host.Services.GetRequiredService<ManagementHost>().Address is { } management)
+            ctx.Out.WriteLine($"  management: {management} (`mrics cluster show --host {management.Authority}`; mutating commands need MriCs__Management__Token)");
         ctx.Out.WriteLine("Ctrl+C stops the node (shards hand off through coordinated shutdown).");
         host.WaitForShutdownAsync().GetAwaiter().GetResult();
         return 0;
@@ -125,7 +133,7 @@ public static partial class PipelineCommands
         try
         {
             var client = Client(host);
-            var slots = host.Services.GetRequiredService<IOptions<MriCsOptions>>().Value.Inference.Slots;
+            var slots = host.Services.GetRequiredService<IOptions<MriCsOptions>>().Value.Inference.EffectiveSlots;
             try
             {
                 client.WaitForSlotsAsync(slots, TimeSpan.FromMinutes(5)).GetAwaiter().GetResult();
