@@ -35,7 +35,7 @@ public sealed class ClusterSurvivalSpec(TestPostgres postgres, ITestOutputHelper
         Assert.Equal(7, baseline.Count);
 
         var db = await postgres.CreateDatabaseAsync();
-        using var cluster = new TestCluster(Path.Combine(_dir, "cluster"), db, ingestSlots: 2, taskTimeout: TimeSpan.FromSeconds(15));
+        using var cluster = new TestCluster(Path.Combine(_dir, "cluster"), db, taskTimeout: TimeSpan.FromSeconds(15));
         try
         {
             cluster.StartLighthouse();

@@ -114,7 +114,7 @@ public static class ClusterScaleBench
             foreach (var w in nodes.Skip(1)) w.WaitFor("mrics node up", TimeSpan.FromMinutes(2));
             var ingestData = Path.Combine(dir, "ingest");
             var ingest = Node.Start(self, dir, "ingest", env, "serve", "--roles", "ingest", "--port", I(FreePort()), "--seed-node", seedNode,
-                "--slots", I(n), "--dicom-port", I(dicomPort), "--data-dir", ingestData, "--models", models);
+                "--dicom-port", I(dicomPort), "--data-dir", ingestData, "--models", models);
             nodes.Add(ingest);
             ingest.WaitFor("mrics node up", TimeSpan.FromMinutes(2));
             WaitForEcho(dicomPort, TimeSpan.FromMinutes(2), ingest);
