@@ -128,6 +128,14 @@ public sealed class PostgresJournalSpec(TestPostgres postgres) : IDisposable
             await host.StopAsync();
         }
 
+        var csv = Path.Combine(_dir, "export", "results.csv");
+        var export = Cli("db", "results", "--provider", "postgresql", "--connection", db, "--out", csv);
+        Assert.True(export.Code == 0, export.Err);
+        Assert.Contains("3 with a recommendation, 0 unfinished, 0 with more than one", export.Out);
+        var patientRows = File.ReadAllLines(csv).Skip(1).Where(l => l.Split(',')[2] == "patient").ToList();
+        Assert.Equal(3, patientRows.Count);
+        Assert.True(File.Exists(Path.ChangeExtension(csv, ".json")));
+
         var journal = await JournalResults.ReadAsync(new MriCsOptions { Persistence = new PersistenceSettings { Provider = "postgresql", ConnectionString = db } }, TimeSpan.FromMinutes(2));
         Assert.Equal(3, journal.Count);
         Assert.All(journal, s => Assert.Single(s.Issued));
