@@ -331,6 +331,35 @@ public class JournalStoreTests
     }
 
     [Fact]
+    public async Task A_later_direct_store_of_the_same_sop_is_not_overwritten_by_an_earlier_journal_record()
+    {
+        var dir = TestEnv.TempDir();
+        var work = TestEnv.TempDir();
+        var small = DicomTestFiles.Sample("MR_small.dcm"); // ~9 KB: journaled
+        var large = Path.Combine(work, "ct-as-mr.dcm");     // ~39 KB: above the limit, stored directly
+        File.Copy(DicomTestFiles.Sample("CT_small.dcm"), large);
+        string sop;
+        DataSetUids uids;
+        using (var fs = File.OpenRead(small))
+        {
+            var h = Part10Header.Read(fs, small);
+            sop = h.SopInstanceUid;
+            fs.Seek(h.DataSetOffset, SeekOrigin.Begin);
+            uids = DataSetUidScanner.Scan(fs, h.TransferSyntaxUid);
+        }
+        // Same SOP instance, study and series (so the same path), another content.
+        var (exit, output) = await PeerProcess.RunAsync("dcmodify", ["-nb", "-m", $"(0008,0018)={sop}",
+            "-m", $"(0020,000d)={uids.StudyInstanceUid}", "-m", $"(0020,000e)={uids.SeriesInstanceUid}", large], TimeSpan.FromSeconds(30));
+        Assert.True(exit == 0, output);
+        await using var scp = Start(Options(dir, maxInstance: 20_000));
+        Assert.True((await SendAsync(scp.Port, [small]))[0].Stored);
+        Assert.True((await SendAsync(scp.Port, [large]))[0].Stored);
+        await scp.Provider.WhenMaterializedAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var stored = Assert.Single(StoredFiles(dir), f => Path.GetFileName(f) == sop + ".dcm");
+        Assert.Equal(DataSetBytes(large), DataSetBytes(stored));
+    }
+
+    [Fact]
     public async Task A_full_journal_answers_out_of_resources_and_keeps_what_it_acknowledged()
     {
         var dir = TestEnv.TempDir();

@@ -31,6 +31,18 @@ public static class DicomNetworkMetrics
     public static readonly Histogram<double> StoreDuration =
         Meter.CreateHistogram<double>("mrics.dicom.store.duration", "s", "C-STORE latency: command received to response sent");
 
+    public static readonly Counter<long> JournalCommits =
+        Meter.CreateCounter<long>("mrics.dicom.journal.commits", "{fdatasync}", "Store journal group commits (one fdatasync each)");
+
+    public static readonly Histogram<double> JournalSyncDuration =
+        Meter.CreateHistogram<double>("mrics.dicom.journal.sync.duration", "s", "Store journal: write plus fdatasync of one group commit");
+
+    public static readonly UpDownCounter<long> JournalBacklog =
+        Meter.CreateUpDownCounter<long>("mrics.dicom.journal.backlog", "{instance}", "Acknowledged instances not yet materialized as files");
+
+    public static readonly Counter<long> JournalDeliveryFailures =
+        Meter.CreateCounter<long>("mrics.dicom.journal.delivery.failures", "{instance}", "Materialized instances the ingest sink kept refusing");
+
     /// <summary>Counts one answered C-STORE and its latency from <paramref name="startedTimestamp"/> (Stopwatch ticks).</summary>
     public static void StoreAnswered(ushort status, long startedTimestamp)
     {

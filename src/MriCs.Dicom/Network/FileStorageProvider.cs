@@ -239,6 +239,7 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
                     if (attempt >= 3)
                     {
                         Interlocked.Increment(ref _deliveryFailures);
+                        DicomNetworkMetrics.JournalDeliveryFailures.Add(1);
                         _logger.LogWarning("store journal: the ingest sink refused a stored instance {Attempts} times ({Error}); its file stays on disk",
                             attempt, ex.GetType().Name);
                         break;
@@ -314,7 +315,14 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
 
         public async ValueTask<DimseResult> CompleteAsync(CancellationToken ct)
         {
-            if (_spill is not null) return await _spill.CompleteAsync(ct).ConfigureAwait(false);
+            if (_spill is not null)
+            {
+                // Journal records acknowledged earlier (perhaps an older version of this very SOP instance) are
+                // materialized first, so the later direct store is not overwritten by them (bounded wait).
+                try { await owner._journal!.WhenMaterializedAsync(ct).WaitAsync(owner._options.JournalFullTimeout, ct).ConfigureAwait(false); }
+                catch (TimeoutException) { /* materializer stuck: store anyway */ }
+                return await _spill.CompleteAsync(ct).ConfigureAwait(false);
+            }
             DataSetUids uids;
             try
             {

@@ -180,6 +180,7 @@ internal sealed class StoreJournal : IAsyncDisposable
         Replayed = replay.Count;
         foreach (var e in replay) _toMaterialize.Enqueue(e);
         _enqueued = replay.Count;
+        DicomNetworkMetrics.JournalBacklog.Add(replay.Count);
 
         // At least one ready segment, so the first store does not wait for a zero-fill.
         if (_free.Count == 0 && _reservedSegments < _maxSegments)
@@ -406,6 +407,8 @@ internal sealed class StoreJournal : IAsyncDisposable
             _statSyncTicks += end - synced;
             _statCommits++;
             _statRecords += written.Count;
+            DicomNetworkMetrics.JournalCommits.Add(1);
+            DicomNetworkMetrics.JournalSyncDuration.Record((end - started) / (double)System.Diagnostics.Stopwatch.Frequency);
         }
         catch (Exception ex)
         {
@@ -435,6 +438,7 @@ internal sealed class StoreJournal : IAsyncDisposable
         {
             foreach (var (_, e) in written) _toMaterialize.Enqueue(e);
             _enqueued += written.Count;
+            DicomNetworkMetrics.JournalBacklog.Add(written.Count);
             _matSignal.TrySetResult();
         }
         foreach (var (p, e) in written) p.Done.TrySetResult(e);
@@ -547,6 +551,7 @@ internal sealed class StoreJournal : IAsyncDisposable
         var ct = _stopMaterialize.Token;
         var batch = new List<JournalEntry>();
         var delay = TimeSpan.FromMilliseconds(50);
+        var lingered = false;
         while (!ct.IsCancellationRequested)
         {
             Task signal;
@@ -563,18 +568,26 @@ internal sealed class StoreJournal : IAsyncDisposable
             }
             if (batch.Count == 0)
             {
-                try
-                {
-                    await signal.WaitAsync(ct).ConfigureAwait(false);
-                    // Let a batch gather: one syncfs for many files, and less competition with the receive path.
-                    Task hurry;
-                    lock (_matLock) hurry = _hurry.Task;
-                    if (_linger > TimeSpan.Zero) await Task.WhenAny(Task.Delay(_linger, ct), hurry).ConfigureAwait(false);
-                    ct.ThrowIfCancellationRequested();
-                }
+                try { await signal.WaitAsync(ct).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return; }
                 continue;
             }
+            if (!lingered && batch.Count < _materializeBatchMax && _linger > TimeSpan.Zero)
+            {
+                // Let a batch gather (one syncfs for many files, less competition with the receive path),
+                // unless someone waits for the materializer.
+                lingered = true;
+                Task hurry;
+                lock (_matLock) hurry = _hurry.Task;
+                if (!hurry.IsCompleted)
+                {
+                    try { await Task.WhenAny(Task.Delay(_linger, ct), hurry).ConfigureAwait(false); }
+                    catch (OperationCanceledException) { return; }
+                    if (ct.IsCancellationRequested) return;
+                    continue; // top the batch up
+                }
+            }
+            lingered = false;
             try
             {
                 var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -608,6 +621,7 @@ internal sealed class StoreJournal : IAsyncDisposable
             lock (_matLock)
             {
                 _materialized += batch.Count;
+                DicomNetworkMetrics.JournalBacklog.Add(-batch.Count);
                 _progress.TrySetResult();
                 _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
             }
