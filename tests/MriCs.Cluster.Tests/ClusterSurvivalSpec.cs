@@ -35,7 +35,7 @@ public sealed class ClusterSurvivalSpec(TestPostgres postgres, ITestOutputHelper
         Assert.Equal(7, baseline.Count);
 
         var db = await postgres.CreateDatabaseAsync();
-        using var cluster = new TestCluster(Path.Combine(_dir, "cluster"), db, ingestSlots: 2, taskTimeout: TimeSpan.FromSeconds(15));
+        using var cluster = new TestCluster(Path.Combine(_dir, "cluster"), db, taskTimeout: TimeSpan.FromSeconds(15));
         try
         {
             cluster.StartLighthouse();
@@ -52,7 +52,9 @@ public sealed class ClusterSurvivalSpec(TestPostgres postgres, ITestOutputHelper
             await cluster.WaitForJournalAsync(j => Recommended(j) == 2, Long, "2 recommendations");
 
             // 2. two more; kill -9 a worker that holds a slot while they are graded
-            var victim = w1.Output.Contains("ready: model set", StringComparison.Ordinal) ? w1 : w2;
+            const string slotReady = "ready: model set"; // WorkerLog.SlotReady: this worker hosts a slot that graded
+            var victim = w1.Output.Contains(slotReady, StringComparison.Ordinal) ? w1 : w2;
+            Assert.True(victim.Output.Contains(slotReady, StringComparison.Ordinal), "no worker logged a ready slot after two studies:\n" + cluster.Tails());
             Dcmtk.Store(cluster.DicomPort, folders[2]);
             Dcmtk.Store(cluster.DicomPort, folders[3]);
             victim.KillHard();

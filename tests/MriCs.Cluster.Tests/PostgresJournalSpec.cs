@@ -45,6 +45,10 @@ public sealed class PostgresJournalSpec(TestPostgres postgres) : IDisposable
     {
         var db = await postgres.CreateDatabaseAsync();
         Assert.Empty(await Tables(db));
+        var before = Cli("db", "results", "--provider", "postgresql", "--connection", db); // reading creates nothing
+        Assert.True(before.Code == 0, before.Err);
+        Assert.Contains("0 studies", before.Out);
+        Assert.Empty(await Tables(db));
         var first = Cli("db", "init", "--provider", "postgresql", "--connection", db);
         Assert.True(first.Code == 0, first.Err);
         Assert.Contains("journal", await Tables(db));
@@ -123,6 +127,14 @@ public sealed class PostgresJournalSpec(TestPostgres postgres) : IDisposable
             Assert.Equal(grades, uids.Select(u => all.Single(r => r.StudyUid == u).Grade));
             await host.StopAsync();
         }
+
+        var csv = Path.Combine(_dir, "export", "results.csv");
+        var export = Cli("db", "results", "--provider", "postgresql", "--connection", db, "--out", csv);
+        Assert.True(export.Code == 0, export.Err);
+        Assert.Contains("3 with a recommendation, 0 unfinished, 0 with more than one", export.Out);
+        var patientRows = File.ReadAllLines(csv).Skip(1).Where(l => l.Split(',')[2] == "patient").ToList();
+        Assert.Equal(3, patientRows.Count);
+        Assert.True(File.Exists(Path.ChangeExtension(csv, ".json")));
 
         var journal = await JournalResults.ReadAsync(new MriCsOptions { Persistence = new PersistenceSettings { Provider = "postgresql", ConnectionString = db } }, TimeSpan.FromMinutes(2));
         Assert.Equal(3, journal.Count);

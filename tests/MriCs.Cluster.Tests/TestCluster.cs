@@ -15,11 +15,10 @@ public sealed class TestCluster : IDisposable
     private readonly List<NodeProcess> _nodes = [];
     private readonly string _dir;
 
-    public TestCluster(string directory, string postgres, int ingestSlots, TimeSpan taskTimeout)
+    public TestCluster(string directory, string postgres, TimeSpan taskTimeout)
     {
         _dir = directory;
         Postgres = postgres;
-        IngestSlots = ingestSlots;
         TaskTimeout = taskTimeout;
         LighthousePort = Repo.FreePort();
         IngestPort = Repo.FreePort();
@@ -27,7 +26,6 @@ public sealed class TestCluster : IDisposable
     }
 
     public string Postgres { get; }
-    public int IngestSlots { get; }
     public TimeSpan TaskTimeout { get; }
     public int LighthousePort { get; }
     public int IngestPort { get; }
@@ -67,7 +65,6 @@ public sealed class TestCluster : IDisposable
             $"--MriCs:Persistence:ConnectionString={Postgres}",
             $"--MriCs:Dicom:Port={DicomPort}",
             "--MriCs:Dicom:Bind=127.0.0.1",
-            $"--MriCs:Inference:Slots={IngestSlots}",
             $"--MriCs:Ingest:TaskTimeout={TaskTimeout:c}",
             "--MriCs:Ingest:StudyInactivity=00:00:20",
         ], IngestDataDir);

@@ -69,10 +69,26 @@ public static class JournalResults
         {
             return await ReadAllAsync(host.Services.GetRequiredService<ActorSystem>(), CancellationToken.None).WaitAsync(timeout).ConfigureAwait(false);
         }
+        catch (Exception ex) when (NoTables(ex))
+        {
+            return []; // no node has created the schema yet (nor `mrics db init`): nothing was journalled
+        }
         finally
         {
             await host.StopAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The journal table does not exist (PostgreSQL 42P01 undefined_table, SQLite "no such table").</summary>
+    private static bool NoTables(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is Npgsql.PostgresException { SqlState: "42P01" }) return true;
+            if (ex is Microsoft.Data.Sqlite.SqliteException && ex.Message.Contains("no such table", StringComparison.OrdinalIgnoreCase)) return true;
+            if (ex is AggregateException agg && agg.InnerExceptions.Any(NoTables)) return true;
+        }
+        return false;
     }
 
     /// <summary>Folds every study-aggregator stream of the journal of <paramref name="system"/>.</summary>

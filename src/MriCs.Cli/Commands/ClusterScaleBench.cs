@@ -24,7 +24,7 @@ public static class ClusterScaleBench
         new("bench cluster", "bench cluster [--workers 1,2,4] [--patients N] [--seed S] [--models DIR] [--in-flight N] [--timeout SECONDS]", Run),
     ];
 
-    private sealed record Measured(int Workers, int Studies, double Seconds, double StudiesPerHour);
+    private sealed record Measured(int Workers, int Studies, double Seconds, double StudiesPerHour, IReadOnlyList<double> WorkerCpuSeconds, double IngestCpuSeconds);
 
     private static int Run(CliArgs args, CliContext ctx)
     {
@@ -54,6 +54,7 @@ public static class ClusterScaleBench
                 var m = RunOnce(self, models, root, folders, n, seed, inFlight, timeout, ctx.Error);
                 results.Add(m);
                 ctx.Error.WriteLine($"{n} worker(s): {m.Studies} studies in {m.Seconds:0.0} s = {m.StudiesPerHour:0} studies/h");
+                ctx.Error.WriteLine($"  CPU seconds while timed: ingest {m.IngestCpuSeconds:0.0}, workers {string.Join(" ", m.WorkerCpuSeconds.Select(c => c.ToString("0.0", CultureInfo.InvariantCulture)))}");
             }
             Print(ctx.Out, results, inFlight);
             return 0;
@@ -74,11 +75,11 @@ public static class ClusterScaleBench
         var one = results.FirstOrDefault(r => r.Workers == 1);
         w.WriteLine();
         w.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}; CPU slots (1 per worker process, 1 intra-op thread, {inFlight} slices in flight per slot)");
-        w.WriteLine($"{"workers",7} {"studies",8} {"seconds",8} {"studies/h",10} {"efficiency",11}");
+        w.WriteLine($"{"workers",7} {"studies",8} {"seconds",8} {"studies/h",10} {"efficiency",11}   CPU s while timed: ingest | each worker");
         foreach (var r in results)
         {
             var eff = one is null ? "n/a" : (r.StudiesPerHour / (r.Workers * one.StudiesPerHour)).ToString("P0", CultureInfo.InvariantCulture);
-            w.WriteLine($"{r.Workers,7} {r.Studies,8} {r.Seconds,8:0.0} {r.StudiesPerHour,10:0} {eff,11}");
+            w.WriteLine($"{r.Workers,7} {r.Studies,8} {r.Seconds,8:0.0} {r.StudiesPerHour,10:0} {eff,11}   {r.IngestCpuSeconds:0.0} | {string.Join(" ", r.WorkerCpuSeconds.Select(c => c.ToString("0.0", CultureInfo.InvariantCulture)))}");
         }
         w.WriteLine("efficiency = throughput_N / (N x throughput_1), throughput_1 measured in the same run" + (one is null ? " (not measured: add 1 to --workers)" : ""));
         if (results.Any(r => r.Workers > Environment.ProcessorCount))
@@ -113,7 +114,7 @@ public static class ClusterScaleBench
             foreach (var w in nodes.Skip(1)) w.WaitFor("mrics node up", TimeSpan.FromMinutes(2));
             var ingestData = Path.Combine(dir, "ingest");
             var ingest = Node.Start(self, dir, "ingest", env, "serve", "--roles", "ingest", "--port", I(FreePort()), "--seed-node", seedNode,
-                "--slots", I(n), "--dicom-port", I(dicomPort), "--data-dir", ingestData, "--models", models);
+                "--dicom-port", I(dicomPort), "--data-dir", ingestData, "--models", models);
             nodes.Add(ingest);
             ingest.WaitFor("mrics node up", TimeSpan.FromMinutes(2));
             WaitForEcho(dicomPort, TimeSpan.FromMinutes(2), ingest);
@@ -122,11 +123,15 @@ public static class ClusterScaleBench
             // warm-up (model loading in every slot is not throughput): 2 studies per worker
             foreach (var f in Directory.GetDirectories(warmups)) Send(dicomPort, f);
             journal.WaitFor(2 * n, timeout, nodes);
+            var workerNodes = nodes.Skip(1).Take(n).ToList();
+            var cpu0 = workerNodes.Select(x => x.CpuSeconds).ToList();
+            var ingestCpu0 = ingest.CpuSeconds;
             var sw = Stopwatch.StartNew();
             foreach (var f in folders) Send(dicomPort, f);
             journal.WaitFor(2 * n + folders.Count, timeout, nodes);
             var seconds = sw.Elapsed.TotalSeconds;
-            return new Measured(n, folders.Count, seconds, folders.Count / (seconds / 3600));
+            var cpu = workerNodes.Select((x, i) => x.CpuSeconds - cpu0[i]).ToList();
+            return new Measured(n, folders.Count, seconds, folders.Count / (seconds / 3600), cpu, ingest.CpuSeconds - ingestCpu0);
         }
         finally
         {
@@ -229,6 +234,16 @@ public static class ClusterScaleBench
         public string Name { get; }
         public string LogPath { get; }
         public bool Exited => _p.HasExited;
+
+        /// <summary>CPU time of the node process (the `dotnet` host runs the node in-process).</summary>
+        public double CpuSeconds
+        {
+            get
+            {
+                _p.Refresh();
+                return _p.HasExited ? 0 : _p.TotalProcessorTime.TotalSeconds;
+            }
+        }
 
         public static Node Start(string self, string dir, string name, IReadOnlyDictionary<string, string> env, params string[] args)
         {

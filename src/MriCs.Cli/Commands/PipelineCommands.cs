@@ -76,7 +76,7 @@ public static partial class PipelineCommands
         var options = host.Services.GetRequiredService<IOptions<MriCsOptions>>().Value;
         var system = host.Services.GetRequiredService<ActorSystem>();
         ctx.Out.WriteLine($"mrics node up: roles {string.Join(",", options.EffectiveRoles)}, cluster address {Akka.Cluster.Cluster.Get(system).SelfAddress}");
-        ctx.Out.WriteLine($"  journal:  {options.DatabasePath}");
+        ctx.Out.WriteLine($"  journal:  {MriCsPersistence.Describe(options)}");
         ctx.Out.WriteLine($"  models:   {options.Inference.ModelsDir} (set {options.Inference.ModelSet}, {options.Inference.EffectiveSlots} slot(s), provider {options.Inference.Provider})");
         ctx.Out.WriteLine($"  watching: {options.Ingest.WatchDir ?? "(no folder; --watch DIR)"}");
         if (options.Dicom.Port is { } port)
