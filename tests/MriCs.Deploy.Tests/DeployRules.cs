@@ -336,10 +336,13 @@ public static partial class DeployRules
         return problems;
     }
 
+    /// <summary>What the downward API and the Secrets (as docs/deploy.md creates them) give a pod, for validation.</summary>
     private static string Placeholder(string value) => value switch
     {
         "(field status.podIP)" => "10.1.2.3",
         "(field metadata.name)" => "pod-0",
+        "(secret mrics-db/connection-string)" => "Host=postgres.mrics.svc.cluster.local;Port=5432;Database=mrics;Username=mrics;Password=0123456789abcdef",
+        _ when value.StartsWith("(secret ", StringComparison.Ordinal) => "0123456789abcdef0123456789abcdef",
         _ => value,
     };
 
