@@ -9,7 +9,8 @@ namespace MriCs.Deploy.Tests;
 /// <summary>
 /// The Lighthouse executable started with the environment its pod gets from k8s/ (ConfigMap + env), only the
 /// cluster-internal names swapped for 127.0.0.1 and free ports: the probes' paths answer 200 on the management
-/// endpoint, and SIGTERM ends the node cleanly within the shutdown budget that the grace period is sized for.
+/// endpoint, SIGTERM ends the node cleanly within the shutdown budget that the grace period is sized for, and the
+/// node writes nothing into its working directory (read-only root filesystem in the pod).
 /// </summary>
 public sealed class LighthousePodTests(ITestOutputHelper output)
 {
@@ -44,7 +45,6 @@ public sealed class LighthousePodTests(ITestOutputHelper output)
         psi.Environment["MriCs__Cluster__SeedNodes__0"] = $"akka.tcp://{env["MriCs__Cluster__SystemName"]}@127.0.0.1:{akkaPort}";
         psi.Environment["MriCs__Management__Port"] = managementPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["MriCs__Management__Token"] = Convert.ToHexString(Guid.NewGuid().ToByteArray());
-        psi.Environment["MriCs__DataDir"] = Path.Combine(work, "data");
         Assert.Equal("0.0.0.0", psi.Environment["MriCs__Management__Bind"]);
 
         var log = new StringBuilder();
@@ -66,6 +66,8 @@ public sealed class LighthousePodTests(ITestOutputHelper output)
             await node.WaitForExitAsync(cts.Token);
             output.WriteLine($"stopped {sw.Elapsed.TotalSeconds:F1} s after SIGTERM (budget {budget} s), exit {node.ExitCode}");
             Assert.Equal(0, node.ExitCode);
+            // The pod's root filesystem (its working directory /app included) is read-only: nothing may be written there.
+            Assert.Empty(Directory.EnumerateFileSystemEntries(work));
         }
         finally
         {
