@@ -40,6 +40,17 @@ public sealed class MriCsSerializer(ExtendedActorSystem system) : SerializerWith
         [typeof(WorkerBusy)] = "m.wb1",
         [typeof(GetSlotStats)] = "m.gt1",
         [typeof(SlotStats)] = "m.ts1",
+        [typeof(SlotHosted)] = "m.sh1",
+        // slot management (telemetry, issue 8)
+        [typeof(GetSlotDetails)] = "m.gsd1",
+        [typeof(SlotDetails)] = "m.sd1",
+        [typeof(ReloadSlot)] = "m.rl1",
+        [typeof(SlotReloaded)] = "m.rd1",
+        [typeof(SurgeonDecisionRecorded)] = "e.sd1",
+        [typeof(RecordDecisions)] = "m.rdc1",
+        [typeof(DecisionsRecorded)] = "m.dd1",
+        [typeof(GetAgreement)] = "m.ga1",
+        [typeof(AgreementStatus)] = "m.as1",
     };
 
     private static readonly Dictionary<string, Type> Types = Manifests.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);

@@ -66,6 +66,10 @@ public sealed class ManagementClient : IDisposable
             Content = new StringContent(body is null ? "{}" : JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json"),
         }, ct);
 
+    /// <summary>Posts a body as it is (e.g. a CSV file as text/csv).</summary>
+    public Task<string> PostContentAsync(string path, HttpContent content, CancellationToken ct = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = content }, ct);
+
     /// <summary>Like <see cref="GetAsync"/> but answers the body of a 503 too (health reports say why they fail).</summary>
     public async Task<(int Status, string Body)> GetWithStatusAsync(string path, CancellationToken ct = default)
     {
