@@ -8,8 +8,8 @@ namespace MriCs.Deploy.Tests;
 
 /// <summary>
 /// The Lighthouse executable started with the environment its pod gets from k8s/ (ConfigMap + env), only the
-/// cluster-internal names swapped for 127.0.0.1 and free ports: the probes' paths answer 200 on the management
-/// endpoint, SIGTERM ends the node cleanly within the shutdown budget that the grace period is sized for, and the
+/// cluster-internal names swapped for 127.0.0.1 and free ports: the probes' paths and the scrape path of the
+/// Prometheus annotations answer 200 on the management endpoint, SIGTERM ends the node cleanly within the shutdown budget that the grace period is sized for, and the
 /// node writes nothing into its working directory (read-only root filesystem in the pod).
 /// </summary>
 public sealed class LighthousePodTests(ITestOutputHelper output)
@@ -24,6 +24,7 @@ public sealed class LighthousePodTests(ITestOutputHelper output)
         var env = DeployRules.Environment(container, configMaps);
         var readiness = container.Path("readinessProbe", "httpGet", "path")!.Value.GetString()!;
         var liveness = container.Path("livenessProbe", "httpGet", "path")!.Value.GetString()!;
+        var metricsPath = sts.Json.Path("spec", "template", "metadata", "annotations")!.Value.GetProperty("prometheus.io/path").GetString()!;
         var budget = int.Parse(env["DOTNET_shutdownTimeoutSeconds"], System.Globalization.CultureInfo.InvariantCulture);
 
         var dll = Path.Combine(Repo.Root, "src", "MriCs.Lighthouse", "bin", Configuration, "net10.0", "MriCs.Lighthouse.dll");
@@ -59,6 +60,13 @@ public sealed class LighthousePodTests(ITestOutputHelper output)
             var baseUri = $"http://127.0.0.1:{managementPort}";
             Assert.True(await PollAsync(http, baseUri + liveness, node, TimeSpan.FromSeconds(90)), $"{liveness} never answered 200");
             Assert.True(await PollAsync(http, baseUri + readiness, node, TimeSpan.FromSeconds(90)), $"{readiness} never answered 200");
+            // What Prometheus scrapes through the pod annotations: the text exposition format.
+            using (var metrics = await http.GetAsync(baseUri + metricsPath))
+            {
+                Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+                var text = await metrics.Content.ReadAsStringAsync();
+                Assert.Contains("# TYPE ", text, StringComparison.Ordinal);
+            }
 
             var sw = Stopwatch.StartNew();
             using (var kill = Process.Start("kill", ["-TERM", node.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
