@@ -48,6 +48,26 @@ public sealed class LighthousePodTests(ITestOutputHelper output)
         await lighthouse.StopAsync();
     }
 
+    [Fact]
+    public async Task An_ingest_pod_configuration_joins_opens_its_journal_on_PostgreSQL_and_the_DICOM_port()
+    {
+        var set = ManifestSet.Validate(ManifestSet.ManifestFiles(Repo.K8sDir));
+        await using var pg = await PostgresServer.StartAsync();
+        var database = await pg.CreateDatabaseAsync();
+        await using var lighthouse = PodNode.Start(set, "StatefulSet", "lighthouse", "MriCs.Lighthouse", seed: null, output);
+        await lighthouse.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        var dicomPort = PodNode.FreePort();
+        await using var ingest = PodNode.Start(set, "StatefulSet", "ingest", "MriCs.Ingest", seed: lighthouse.AkkaAddress, output,
+            secrets: new Dictionary<string, string> { ["mrics-db/connection-string"] = database },
+            overrides: new Dictionary<string, string> { ["MriCs__Dicom__Port"] = dicomPort.ToString(CultureInfo.InvariantCulture) });
+        // Readiness on an ingest node includes a journal query (schema created on start).
+        await ingest.WaitReadyAsync(TimeSpan.FromSeconds(180));
+        using (var dicom = new TcpClient())
+            await dicom.ConnectAsync(IPAddress.Loopback, dicomPort);
+        await ingest.StopAsync();
+        await lighthouse.StopAsync();
+    }
+
     private static System.Text.Json.JsonElement Prop(System.Text.Json.JsonElement e, string name) =>
         e.EnumerateObject().First(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
 }
@@ -74,7 +94,8 @@ internal sealed class PodNode : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
-    public static PodNode Start(ManifestSet set, string kind, string name, string project, string? seed, ITestOutputHelper output)
+    public static PodNode Start(ManifestSet set, string kind, string name, string project, string? seed, ITestOutputHelper output,
+        IReadOnlyDictionary<string, string>? secrets = null, IReadOnlyDictionary<string, string>? overrides = null)
     {
         var configMaps = set.Objects.Where(o => o.Kind == "ConfigMap").ToDictionary(o => o.Name);
         var workload = set.Objects.Single(o => o.Kind == kind && o.Name == name);
@@ -98,7 +119,15 @@ internal sealed class PodNode : IAsyncDisposable
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(dll);
         foreach (var (key, value) in env)
-            if (!value.StartsWith("(field ", StringComparison.Ordinal) && !value.StartsWith("(secret ", StringComparison.Ordinal)) psi.Environment[key] = value;
+        {
+            if (value.StartsWith("(secret ", StringComparison.Ordinal) && secrets?.GetValueOrDefault(value[8..^1]) is { } secret) psi.Environment[key] = secret;
+            if (value.StartsWith("(field ", StringComparison.Ordinal) || value.StartsWith("(secret ", StringComparison.Ordinal)) continue;
+            // Kubernetes expands $(POD_NAME); the pod's volumes (/var/lib/mrics/..., /tmp) are folders of this test.
+            var v = value.Replace("$(POD_NAME)", name + "-0", StringComparison.Ordinal);
+            foreach (var root in new[] { "/var/lib/mrics", "/tmp" })
+                if (v.StartsWith(root + "/", StringComparison.Ordinal)) v = scratch + v[root.Length..];
+            psi.Environment[key] = v;
+        }
         var address = $"akka.tcp://{env["MriCs__Cluster__SystemName"]}@127.0.0.1:{akkaPort}";
         foreach (var key in env.Keys.Where(k => k.StartsWith("MriCs__Cluster__SeedNodes__", StringComparison.Ordinal))) psi.Environment.Remove(key);
         psi.Environment["MriCs__Cluster__SeedNodes__0"] = seed ?? address; // what the seed DNS names resolve to
@@ -109,7 +138,7 @@ internal sealed class PodNode : IAsyncDisposable
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
         psi.Environment.Remove("ASPNETCORE_ENVIRONMENT");
         psi.Environment.Remove("NVIDIA_VISIBLE_DEVICES");
-        if (env.ContainsKey("MriCs__DataDir")) psi.Environment["MriCs__DataDir"] = Path.Combine(scratch, "data");
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) psi.Environment[key] = value;
         Assert.Equal("0.0.0.0", psi.Environment["MriCs__Management__Bind"]);
         var annotations = workload.Json.Path("spec", "template", "metadata", "annotations")!.Value;
         var node = new PodNode(Process.Start(psi)!, work, name, address, managementPort,
@@ -122,6 +151,9 @@ internal sealed class PodNode : IAsyncDisposable
     }
 
     private string? _scratch;
+
+    /// <summary>Where the pod's volumes are for this test (/var/lib/mrics/... and /tmp/... map below it).</summary>
+    public string Scratch => _scratch!;
 
     public async Task WaitReadyAsync(TimeSpan within)
     {
@@ -184,7 +216,7 @@ internal sealed class PodNode : IAsyncDisposable
             try { if (d is not null) Directory.Delete(d, recursive: true); } catch (IOException) { }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
