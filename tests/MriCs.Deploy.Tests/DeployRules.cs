@@ -15,12 +15,12 @@ public static partial class DeployRules
     public const int ManagementPort = 8558;
     public const int AkkaPort = 4053;
 
-    /// <summary>Keys agreed between helpers (payload store; the cluster code's split-brain resolver) that may not be in
+    /// <summary>Keys agreed between helpers (the cluster code's split-brain resolver) that may not be in
     /// MriCsOptions on this branch yet: accepted while the property path does not exist; once it exists, the real
     /// type decides (binding and conversion).</summary>
     public static readonly IReadOnlySet<string> ContractKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "MriCs:Storage:Root", "MriCs:Cluster:SplitBrain:Strategy", "MriCs:Cluster:SplitBrain:StableAfter",
+        "MriCs:Cluster:SplitBrain:Strategy", "MriCs:Cluster:SplitBrain:StableAfter",
     };
 
     /// <summary>The options types that configuration sections bind to (the longest matching section wins).</summary>
@@ -48,6 +48,7 @@ public static partial class DeployRules
         foreach (var w in workloads) CheckWorkload(w, configMaps, objects, deployDoc, problems);
         foreach (var cm in configMaps.Values) CheckConfigKeys(cm, problems);
         CheckSeeds(objects, workloads, configMaps, problems);
+        CheckSharedStaging(workloads, configMaps, problems);
         CheckServices(objects, workloads, problems);
         foreach (var pdb in objects.Where(o => o.Kind == "PodDisruptionBudget"))
             if (!workloads.Any(w => Selects(pdb.Json.Path("spec", "selector", "matchLabels"), TemplateLabels(w))))
@@ -336,10 +337,13 @@ public static partial class DeployRules
         return problems;
     }
 
+    /// <summary>What the downward API and the Secrets (as docs/deploy.md creates them) give a pod, for validation.</summary>
     private static string Placeholder(string value) => value switch
     {
         "(field status.podIP)" => "10.1.2.3",
         "(field metadata.name)" => "pod-0",
+        "(secret mrics-db/connection-string)" => "Host=postgres.mrics.svc.cluster.local;Port=5432;Database=mrics;Username=mrics;Password=0123456789abcdef",
+        _ when value.StartsWith("(secret ", StringComparison.Ordinal) => "0123456789abcdef0123456789abcdef",
         _ => value,
     };
 
@@ -394,6 +398,28 @@ public static partial class DeployRules
         if (env.GetValueOrDefault("MriCs__Cluster__PublicHostname") != $"$(POD_NAME).{serviceName}.{ns}.svc.cluster.local"
             || !container.Get("env").Items().Any(e => e.Str("name") == "POD_NAME" && e.Path("valueFrom", "fieldRef").Str("fieldPath") == "metadata.name"))
             problems.Add($"{lighthouse}: MriCs__Cluster__PublicHostname must be $(POD_NAME).{serviceName}.{ns}.svc.cluster.local with POD_NAME from metadata.name (the seed address)");
+    }
+
+    /// <summary>Slice tasks carry the staged file's absolute path: the ingest node's staging (under MriCs:DataDir) must
+    /// be on a PersistentVolumeClaim that every GPU worker mounts at the same path.</summary>
+    private static void CheckSharedStaging(List<K8sObject> workloads, Dictionary<string, K8sObject> configMaps, List<string> problems)
+    {
+        static string? Claim(K8sObject w, string volume) => w.Json.Path("spec", "template", "spec", "volumes").Items()
+            .FirstOrDefault(v => v.Str("name") == volume).Get("persistentVolumeClaim").Str("claimName");
+        var byRole = workloads.ToLookup(w => TemplateLabels(w).Str("mrics.io/role"));
+        foreach (var ingest in byRole[ClusterRoles.Ingest])
+        {
+            var c = Containers(ingest).First();
+            var dataDir = Environment(c, configMaps).GetValueOrDefault("MriCs__DataDir");
+            var mount = c.Get("volumeMounts").Items().FirstOrDefault(m => dataDir is not null && m.Str("mountPath") is { } mp && dataDir.StartsWith(mp.TrimEnd('/') + "/", StringComparison.Ordinal));
+            var claim = mount.Str("name") is { } vol ? Claim(ingest, vol) : null;
+            if (claim is null) { problems.Add($"{ingest}: MriCs__DataDir '{dataDir}' (staging) is not on a mounted PersistentVolumeClaim"); continue; }
+            var mountPath = mount.Str("mountPath");
+            if (!dataDir!.Contains("$(POD_NAME)", StringComparison.Ordinal)) problems.Add($"{ingest}: MriCs__DataDir must contain $(POD_NAME) (one staging folder per ingest pod)");
+            foreach (var worker in byRole[ClusterRoles.GpuWorker])
+                if (!Containers(worker).First().Get("volumeMounts").Items().Any(m => m.Str("mountPath") == mountPath && Claim(worker, m.Str("name") ?? "") == claim))
+                    problems.Add($"{worker}: does not mount PersistentVolumeClaim {claim} at {mountPath}, where the ingest node stages the files its tasks name");
+        }
     }
 
     private static void CheckServices(IReadOnlyList<K8sObject> objects, List<K8sObject> workloads, List<string> problems)
