@@ -182,4 +182,28 @@ public class AgreementSpecs
         Assert.Equal(1, ensemble.Matrix[0 * 3 + 0]);
         Assert.Equal(2, ensemble.ModelOnly); // C4/5 and C6/7 graded by the model only
     }
+
+    [Fact]
+    public void The_largest_messages_stay_far_below_the_remote_frame()
+    {
+        var serializer = new MriCs.Actors.Serialization.MriCsSerializer((Akka.Actor.ExtendedActorSystem)Akka.Actor.ActorSystem.Create("frames"));
+        const int frame = 128 * 1000;
+        // A chunk of the longest identifiers the reader accepts.
+        var longest = new string('x', EvaluationCsv.MaxIdentifierLength);
+        var rows = Enumerable.Range(1, 5000).Select(i => (i, new LiveDecision(longest + i, null, longest, 2, longest))).ToList();
+        var chunks = LiveAgreementClient.Chunks(rows).ToList();
+        Assert.Equal(rows.Select(r => r.i), chunks.SelectMany(c => c).Select(r => r.Line));
+        foreach (var c in chunks)
+            Assert.True(serializer.ToBinary(new RecordDecisions(c.Select(x => Agreement.AgreementViews.ToRow(x.Line, x.Decision)).ToList())).Length < frame / 2);
+        var shortRows = Enumerable.Range(1, 1200).Select(i => (i, new LiveDecision($"P{i}", null, "r", 1, null))).ToList();
+        Assert.Equal([500, 500, 200], LiveAgreementClient.Chunks(shortRows).Select(c => c.Length));
+
+        // The fullest answer: every entry with every figure set, long site names.
+        var k = new KappaFigure(-0.123456789012345, 0.123456789012345, -0.987654321098765, 0.987654321098765, "almost perfect", null);
+        var entries = Enumerable.Range(0, AgreementStatus.MaxEntries).Select(i => new AgreementEntry("patient", new string('s', 64) + i, "ensemble", new string('r', 64),
+            long.MaxValue / 3, Enumerable.Repeat(long.MaxValue / 9, 9).ToArray(), k, k, k, k, 123456, 654321)).ToList();
+        var status = new AgreementStatus(DateTimeOffset.UtcNow, true, ["dl-v1", "dl-v2", "dl-v3", "dl-v4", "ensemble"], [new string('r', 64)],
+            Enumerable.Range(0, 20).Select(i => new string('s', 64) + i).ToList(), new string('r', 64), 1, 2, 3, 4, entries, true);
+        Assert.True(serializer.ToBinary(status).Length < frame, $"{serializer.ToBinary(status).Length} bytes");
+    }
 }

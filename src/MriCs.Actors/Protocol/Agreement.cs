@@ -16,8 +16,14 @@ public sealed record DecisionRow(int Line, string PatientId, string Level, strin
 /// <summary>Records decisions in order (a chunk of an upload, small enough for one remote frame). Answered by <see cref="DecisionsRecorded"/> once every new decision is persisted.</summary>
 public sealed record RecordDecisions(IReadOnlyList<DecisionRow> Rows) : IMriCsMessage
 {
-    /// <summary>Rows per message: keeps a chunk far below Akka.Remote's frame size.</summary>
+    /// <summary>Rows per message at most.</summary>
     public const int MaxRows = 500;
+
+    /// <summary>Text per message at most (identifiers, about): keeps a chunk far below Akka.Remote's 128 KB frame whatever the identifiers' lengths.</summary>
+    public const int MaxChunkChars = 56 * 1024;
+
+    /// <summary>JSON of a row besides its identifiers (property names, line, level, grade).</summary>
+    public const int RowOverhead = 80;
 }
 
 /// <summary>A row refused, with its line and the reason (never the patient id).</summary>
@@ -49,5 +55,5 @@ public sealed record AgreementStatus(DateTimeOffset AsOf, bool CaughtUp, IReadOn
     IReadOnlyList<string> Sites, string? Reference, int Patients, int Decisions, int PatientsWithoutRecommendation,
     int PatientsWithoutDecisions, IReadOnlyList<AgreementEntry> Entries, bool Truncated) : IMriCsMessage
 {
-    public const int MaxEntries = 200;
+    public const int MaxEntries = 120;
 }
