@@ -10,6 +10,9 @@ namespace MriCs.Actors.Protocol;
 public sealed record SurgeonDecisionRecorded(string PatientId, string Level, string Rater, int Grade, string? Site,
     DateTimeOffset RecordedAt, int? PreviousGrade) : IMriCsMessage;
 
+/// <summary>Snapshot of the live agreement: every current decision (Line 0) with its patient's site; the journal keeps the history.</summary>
+public sealed record AgreementSnapshot(IReadOnlyList<DecisionRow> Decisions) : IMriCsMessage;
+
 /// <summary>One row of an upload, already read: its line (CSV) or element number (JSON).</summary>
 public sealed record DecisionRow(int Line, string PatientId, string Level, string Rater, int Grade, string? Site);
 
