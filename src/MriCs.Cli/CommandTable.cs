@@ -17,6 +17,9 @@ public static class CommandTable
         .. DicomBenchCommands.All,
         .. NetworkBenchCommands.All,
         .. ManagementCommands.All,
+        .. DbCommands.All,
+        .. ClusterScaleBench.All,
+        .. SlotCommands.All,
         .. AgreementCommands.All,
     ];
 }

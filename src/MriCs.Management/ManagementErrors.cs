@@ -21,7 +21,10 @@ public sealed class ManagementException(int status, string message) : Exception(
 /// <summary>Error bodies: every failure is JSON <c>{"error": "..."}</c> with a status that says what went wrong.</summary>
 public static class ManagementErrors
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public static IResult Error(int status, string message) => Results.Json(new ErrorBody(message), Json, statusCode: status);
 

@@ -41,8 +41,9 @@ public sealed class ManagementHost(IServiceProvider node, IOptions<ManagementOpt
             k.Listen(IPAddress.Parse(o.Bind), port);
         });
         var s = builder.Services;
-        s.AddSingleton(node.GetRequiredService<ILoggerFactory>());
-        s.AddLogging();
+        // ASP.NET's request logs carry paths (study UIDs, patient keys): only its warnings reach the node's log.
+        s.AddLogging(l => l.AddProvider(new ForwardingLoggerProvider(node.GetRequiredService<ILoggerFactory>()))
+            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting", LogLevel.Warning));
         s.AddRoutingCore();
         s.AddSingleton(o);
         s.AddSingleton(new NodeServices(node));
@@ -90,6 +91,13 @@ public sealed class ManagementHost(IServiceProvider node, IOptions<ManagementOpt
     {
         if (_app is not null) await _app.DisposeAsync().ConfigureAwait(false);
     }
+}
+
+/// <summary>Hands the endpoint's log events to the node's loggers (after the endpoint's own filters).</summary>
+internal sealed class ForwardingLoggerProvider(ILoggerFactory node) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => node.CreateLogger(categoryName);
+    public void Dispose() { }
 }
 
 /// <summary>The node's own service provider, for route handlers that need a node service the endpoint does not forward.</summary>

@@ -16,6 +16,8 @@ public static class ManagementServices
         services.AddHostedService(sp => sp.GetRequiredService<ManagementHost>());
         services.AddSingleton<IManagementRoutes, HealthRoutes>();
         services.AddSingleton<IManagementRoutes, ClusterRoutes>();
+        services.AddSingleton<IManagementRoutes, ShardingRoutes>();
+        services.AddSingleton<IManagementRoutes, StudyRoutes>();
         return services;
     }
 

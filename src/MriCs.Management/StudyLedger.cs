@@ -24,8 +24,9 @@ public static class StudyStatuses
     public const string NoRecommendation = "no-recommendation";
 }
 
-/// <summary>One persisted event of the journal, as the read side sees it.</summary>
-public sealed record JournalEvent(string PersistenceId, long SequenceNr, long TimestampMs, object Event);
+/// <summary>One persisted event of the journal, as the read side sees it. <see cref="Timestamp"/> as the journal keeps it:
+/// Akka.Persistence.Sql writes DateTime ticks (UTC), other journals Unix milliseconds; 0 = unknown.</summary>
+public sealed record JournalEvent(string PersistenceId, long SequenceNr, long Timestamp, object Event);
 
 /// <summary>
 /// The read model of the management routes (pure): folds the study aggregators' events (persistence ids
@@ -35,27 +36,46 @@ public static class StudyLedger
 {
     public static IReadOnlyDictionary<string, StudySummary> Fold(IEnumerable<JournalEvent> events)
     {
-        var studies = new Dictionary<string, StudySummary>(StringComparer.Ordinal);
-        foreach (var e in events)
+        var builder = new Builder();
+        foreach (var e in events) builder.Add(e);
+        return builder.Studies;
+    }
+
+    /// <summary>The fold one event at a time (the journal is streamed into it, never loaded whole).</summary>
+    public sealed class Builder
+    {
+        private readonly Dictionary<string, StudySummary> _studies = new(StringComparer.Ordinal);
+
+        public IReadOnlyDictionary<string, StudySummary> Studies => _studies;
+
+        public void Add(JournalEvent e)
         {
-            if (!e.PersistenceId.StartsWith(StudyAggregatorActor.PersistencePrefix, StringComparison.Ordinal)) continue;
+            if (!e.PersistenceId.StartsWith(StudyAggregatorActor.PersistencePrefix, StringComparison.Ordinal)) return;
             var uid = e.PersistenceId[StudyAggregatorActor.PersistencePrefix.Length..];
-            var at = e.TimestampMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(e.TimestampMs) : (DateTimeOffset?)null;
-            studies.TryGetValue(uid, out var s);
+            var at = Time(e.Timestamp);
+            _studies.TryGetValue(uid, out var s);
             s ??= new StudySummary(uid, "", null, 0, 0, null, null, null);
-            studies[uid] = e.Event switch
+            _studies[uid] = e.Event switch
             {
                 StudyOpened o => s with
                 {
-                    PatientId = o.Plan.PatientId, OpenedAt = at ?? DateTimeOffset.UnixEpoch, Expected = o.Plan.Slices.Count, NoRecommendationReason = o.Plan.NoRecommendationReason,
+                    PatientId = o.Plan.PatientId, OpenedAt = at ?? DateTimeOffset.UnixEpoch, Expected = o.Plan.Slices.Count,
+                    NoRecommendationReason = o.Plan.NoRecommendationReason,
                 },
                 SliceResultRecorded => s with { Received = s.Received + 1 },
                 RecommendationIssued r => s with { Recommendation = r.Recommendation, IssuedAt = at, PatientId = r.Recommendation.PatientId },
                 _ => s,
             };
         }
-        return studies;
     }
+
+    /// <summary>A journal timestamp: DateTime ticks above year 5138 in milliseconds (no journal writes such), Unix milliseconds below.</summary>
+    public static DateTimeOffset? Time(long timestamp) => timestamp switch
+    {
+        <= 0 => null,
+        > 100_000_000_000_000 => new DateTimeOffset(Math.Min(timestamp, DateTime.MaxValue.Ticks), TimeSpan.Zero),
+        _ => DateTimeOffset.FromUnixTimeMilliseconds(timestamp),
+    };
 
     /// <summary>Studies opened whose recommendation is not issued yet, oldest first.</summary>
     public static IReadOnlyList<StudySummary> Pending(IReadOnlyDictionary<string, StudySummary> studies) =>

@@ -52,6 +52,14 @@ public class SerializerSpec(ITestOutputHelper output) : TestKit(SpecConfig.Local
         yield return new WorkerBusy("slot-0", task);
         yield return new GetSlotStats("slot-0");
         yield return new SlotStats("slot-0", "CPU", "ensemble", 1, 2, 3, 4, 5);
+        yield return new SlotHosted("slot-3");
+        // slot management (telemetry)
+        yield return new GetSlotDetails("slot-0");
+        yield return new SlotDetails("slot-0", "akka.tcp://mrics@127.0.0.1:4053", "cpu", "CPU", "ready", "ensemble", "0123456789ab",
+            [new ModelRef("det", "detector", null, new string('a', 64))], 1, 16, 3,
+            [new ModelBatching("det", 2, 10, 40, new Dictionary<int, long> { [1] = 4, [4] = 9 })], 40, 1, 12.5, null);
+        yield return new ReloadSlot("slot-0");
+        yield return new SlotReloaded("slot-0", "akka.tcp://mrics@127.0.0.1:4053", false, "0123456789ab", "0123456789ab", "model 'det' file 'det.onnx' has sha256 ...");
         foreach (var m in AgreementSamples()) yield return m;
     }
 
@@ -248,6 +256,7 @@ public class WorkerSpec(ITestOutputHelper output) : TestKit(SpecConfig.Local, ou
         var worker = Sys.ActorOf(GpuWorkerActor.Props("slot-0", new FailingGraderFactory(), aggregator.Ref, 2));
         var task = new SliceTask("s", "P", "C3/4", "sop", "/x");
         worker.Tell(new RunSlice("slot-0", task));
+        Assert.Equal("slot-0", ExpectMsg<SlotHosted>().SlotId); // where the slot lives, once per sender
         Assert.Equal(task, ExpectMsg<WorkerBusy>().Task);
         var stats = await worker.Ask<SlotStats>(new GetSlotStats("slot-0"));
         Assert.StartsWith(GpuWorkerActor.FailedPrefix, stats.Provider);

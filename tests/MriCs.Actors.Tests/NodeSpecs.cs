@@ -22,13 +22,15 @@ public sealed class TestNode : IAsyncDisposable
     {
         _host = host;
         var system = host.Services.GetRequiredService<ActorSystem>();
-        Client = new PipelineClient(system, host.Services.GetRequiredService<IActorRegistry>());
+        Registry = host.Services.GetRequiredService<IActorRegistry>();
+        Client = new PipelineClient(system, Registry);
     }
 
     public PipelineClient Client { get; }
+    public IActorRegistry Registry { get; }
     public ActorSystem System => Client.System;
 
-    public static async Task<TestNode> StartAsync(string dataDir, FakeGraderFactory grader, Dictionary<string, string?>? extra = null)
+    public static async Task<TestNode> StartAsync(string dataDir, ISliceGraderFactory grader, Dictionary<string, string?>? extra = null, string? hocon = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -43,7 +45,7 @@ public sealed class TestNode : IAsyncDisposable
         {
             s.AddSingleton<IInstanceReader>(new FakeReader());
             s.AddSingleton<ISliceGraderFactory>(grader);
-        }, configureAkka: a => a.AddHocon("akka.test.timefactor = 4", HoconAddMode.Prepend));
+        }, configureAkka: a => a.AddHocon("akka.test.timefactor = 4\n" + hocon, HoconAddMode.Prepend));
         await host.StartAsync();
         return new TestNode(host);
     }
@@ -174,12 +176,12 @@ public class TwoNodeSpec
         await using var ingest = await TestNode.StartAsync(tmp.Sub("data"), grader, new()
         {
             ["MriCs:Roles:0"] = ClusterRoles.Ingest,
-            ["MriCs:Inference:Slots"] = "1",
         });
         var seed = Akka.Cluster.Cluster.Get(ingest.System).SelfAddress.ToString();
         await using var worker = await TestNode.StartAsync(tmp.Sub("data-worker"), grader, new()
         {
             ["MriCs:Roles:0"] = ClusterRoles.GpuWorker,
+            ["MriCs:Inference:Slots"] = "1", // the worker node's slots are the cluster's slots
             ["MriCs:Cluster:SeedNodes:0"] = seed,
         });
         var ingested = await ingest.Client.IngestFolderAsync(input, TimeSpan.FromSeconds(60));

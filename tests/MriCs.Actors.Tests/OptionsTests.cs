@@ -37,7 +37,7 @@ public class OptionsTests
         var o = Bind(new()
         {
             ["MriCs:Roles:0"] = "gpu",
-            ["MriCs:Inference:Slots"] = "0",
+            ["MriCs:Inference:Slots"] = "-1",
             ["MriCs:Persistence:Provider"] = "oracle",
             ["MriCs:Aggregation:Fusion"] = "median",
         });

@@ -3,6 +3,8 @@ using Akka.Event;
 using MriCs.Actors.Grading;
 using MriCs.Actors.Protocol;
 using MriCs.Actors.Studies;
+using MriCs.Actors.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace MriCs.Actors.Actors;
 
@@ -22,7 +24,7 @@ public sealed class IngestActor : ReceiveActor, IWithTimers
     private readonly IActorRef _assembler;
     private readonly string? _watchDirectory;
     private readonly TimeSpan _batchTimeout;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILogger _log = ActorLogging.For<IngestActor>(Context.System);
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private bool _scanning;
 
@@ -47,7 +49,7 @@ public sealed class IngestActor : ReceiveActor, IWithTimers
         Receive<Scanned>(s =>
         {
             if (s.ReplyTo is null) _scanning = false;
-            foreach (var r in s.Rejected) _log.Info("not ingested: {0}: {1}", r.Path, r.Reason);
+            foreach (var r in s.Rejected) IngestLog.FileRejected(_log, LogSafe.Path(r.Path), LogSafe.Message(r.Reason, r.Path));
             if (s.Headers.Count > 0) _assembler.Tell(new InstancesArrived(s.Headers));
             if (s.ReplyTo is null) return;
             var studies = s.Headers.Select(h => h.StudyInstanceUid).Distinct(StringComparer.Ordinal).ToList();
@@ -57,7 +59,7 @@ public sealed class IngestActor : ReceiveActor, IWithTimers
         });
         Receive<ScanFailed>(f =>
         {
-            if (f.ReplyTo is null) { _scanning = false; _log.Warning("watch folder scan failed: {0}", f.Error.Message); return; }
+            if (f.ReplyTo is null) { _scanning = false; IngestLog.ScanFailed(_log, LogSafe.Message(f.Error.Message, f.Directory)); return; }
             f.ReplyTo.Tell(new Status.Failure(f.Error));
         });
         if (watchDirectory is not null) Timers.StartPeriodicTimer("poll", Poll.Instance, TimeSpan.Zero, pollInterval);

@@ -3,6 +3,8 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Persistence;
 using MriCs.Actors.Aggregation;
 using MriCs.Actors.Protocol;
+using MriCs.Actors.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace MriCs.Actors.Actors;
 
@@ -19,6 +21,7 @@ public sealed class StudyAggregatorActor : ReceivePersistentActor
     private readonly FusionMode _fusion;
     private readonly bool _publish;
     private StudyState _state;
+    private readonly ILogger _log = ActorLogging.For<StudyAggregatorActor>(Context.System);
 
     public StudyAggregatorActor(string studyUid, FusionMode fusion, bool publish)
     {
@@ -50,13 +53,45 @@ public sealed class StudyAggregatorActor : ReceivePersistentActor
             return;
         }
         var remaining = events.Count;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         PersistAll(events, e =>
         {
             _state = _state.Apply(e);
+            ActorMetrics.StudyEventPersisted(e);
+            LogPersisted(e);
+            if (remaining == 1) ActorMetrics.JournalWritten(started);
             if (e is RecommendationIssued issued && _publish) Publish(issued.Recommendation);
             if (--remaining == 0) sender.Tell(accepted());
         });
     }
+
+    private void LogPersisted(IMriCsMessage e)
+    {
+        switch (e)
+        {
+            case StudyOpened o:
+                AggregatorLog.StudyOpened(_log, LogSafe.Uid(_state.StudyUid), o.Plan.Slices.Count);
+                break;
+            case RecommendationIssued { Recommendation: { Grade: null } r }:
+                AggregatorLog.NoRecommendation(_log, LogSafe.Uid(_state.StudyUid), LogSafe.Message(r.Reason ?? "no level graded", _state.StudyUid));
+                break;
+            case RecommendationIssued { Recommendation: var r }:
+                AggregatorLog.RecommendationIssued(_log, LogSafe.Uid(_state.StudyUid), r.Grade, r.FlaggedForReview, _state.Received);
+                break;
+        }
+    }
+
+    // Akka's default messages name the persistence id (the full study UID): log the safe form instead (the actor stops either way).
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr) =>
+        AggregatorLog.PersistFailed(_log, LogSafe.Uid(_state.StudyUid), Safe(cause));
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr) =>
+        AggregatorLog.PersistFailed(_log, LogSafe.Uid(_state.StudyUid), "rejected: " + Safe(cause));
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null) =>
+        AggregatorLog.PersistFailed(_log, LogSafe.Uid(_state.StudyUid), "recovery: " + Safe(reason));
+
+    private string Safe(Exception e) => e.GetType().Name + ": " + e.Message.Replace(_state.StudyUid, LogSafe.Uid(_state.StudyUid), StringComparison.Ordinal);
 
     private void Publish(Recommendation recommendation)
     {

@@ -2,6 +2,8 @@ using Akka.Actor;
 using Akka.Event;
 using MriCs.Actors.Protocol;
 using MriCs.Actors.Studies;
+using MriCs.Actors.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace MriCs.Actors.Actors;
 
@@ -18,7 +20,7 @@ public sealed class StudyAssemblerActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _inactivity;
     private readonly IActorRef _aggregators;
     private readonly IActorRef _dispatcher;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILogger _log = ActorLogging.For<StudyAssemblerActor>(Context.System);
     private readonly Dictionary<string, Buffer> _open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<IActorRef>> _waiters = new(StringComparer.Ordinal);
     private readonly Queue<SliceTask> _outbox = new();
@@ -67,7 +69,7 @@ public sealed class StudyAssemblerActor : ReceiveActor, IWithTimers
         Receive<Opened>(o => OnOpened(o.Plan, o.Ack));
         Receive<OpenFailed>(f =>
         {
-            _log.Warning("opening study aggregator failed ({0}); retrying", f.Error.Message);
+            IngestLog.OpenFailed(_log, LogSafe.Uid(f.Plan.StudyUid), f.Error.GetType().Name);
             Timers.StartSingleTimer("reopen-" + f.Plan.StudyUid, new RetryOpen(f.Plan), TimeSpan.FromSeconds(1));
         });
         Receive<RetryOpen>(r => Open(r.Plan));
@@ -120,6 +122,7 @@ public sealed class StudyAssemblerActor : ReceiveActor, IWithTimers
         if (!_open.TryGetValue(uid, out var b) || b.Planning) return;
         b.Planning = true;
         var plan = StudyAssembly.Plan(uid, b.Instances.Values.ToList(), _rules);
+        IngestLog.StudyAssembled(_log, LogSafe.Uid(uid), plan.Slices.Count, plan.Missing.Count);
         Open(plan);
     }
 

@@ -12,6 +12,8 @@ public sealed class PipelineSliceGrader(SlicePipeline pipeline, IInstanceReader 
     public ModelSetRef ModelSet => modelSet;
     public string Provider => pipeline.Provider;
     public SlicePipeline Pipeline => pipeline;
+    public IReadOnlyList<ModelBatching> Batching =>
+        pipeline.Stats.Select(kv => new ModelBatching(kv.Key, kv.Value.QueueDepth, kv.Value.Batches, kv.Value.Completed, kv.Value.BatchSizes)).ToList();
 
     public async Task<SliceReport> GradeAsync(SliceTask task, CancellationToken cancellation)
     {
@@ -60,10 +62,13 @@ public sealed class PipelineSliceGrader(SlicePipeline pipeline, IInstanceReader 
 public sealed class PipelineSliceGraderFactory(string modelsDirectory, string modelSetId, ExecutionProviderOptions provider, PipelineOptions pipelineOptions, IInstanceReader reader)
     : ISliceGraderFactory
 {
-    public Task<ISliceGrader> CreateAsync(string slotId, CancellationToken cancellation) => Task.Run<ISliceGrader>(() =>
+    public Task<ISliceGrader> CreateAsync(string slotId, CancellationToken cancellation) => CreateAsync(slotId, provider.DeviceId, cancellation);
+
+    /// <summary>Sessions on GPU <paramref name="localSlot"/> of this node (CUDA), or a CPU session set of its own.</summary>
+    public Task<ISliceGrader> CreateAsync(string slotId, int localSlot, CancellationToken cancellation) => Task.Run<ISliceGrader>(() =>
     {
         var manifest = ManifestLoader.Load(modelsDirectory);
-        var factory = new OnnxSessionFactory(provider);
+        var factory = new OnnxSessionFactory(provider with { DeviceId = localSlot });
         var pipeline = SlicePipeline.Create(modelsDirectory, manifest, modelSetId, factory, pipelineOptions);
         pipeline.WarmUp();
         return new PipelineSliceGrader(pipeline, reader, PipelineSliceGrader.Describe(manifest, pipeline.ModelSet));

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using MriCs.Actors.Actors;
 using MriCs.Actors.Grading;
 using MriCs.Actors.Protocol;
+using MriCs.Actors.Telemetry;
 using MriCs.Dicom.Network;
 
 namespace MriCs.Actors.Hosting;
@@ -51,7 +52,7 @@ public sealed class DicomScpService(IOptions<MriCsOptions> options, IServiceProv
         var store = new FileStorageProvider(new FileStorageOptions { Directory = staging }, sink);
         _server = new DicomServer(new DicomScpOptions { AeTitle = o.Dicom.AeTitle }, store, logger: log);
         _server.Start(new IPEndPoint(IPAddress.Parse(o.Dicom.Bind), port));
-        log.LogInformation("DICOM SCP {AeTitle} listening on {EndPoint}, staging {Staging}", o.Dicom.AeTitle, _server.LocalEndPoint, staging);
+        IngestLog.ScpListening(log, o.Dicom.AeTitle, _server.LocalEndPoint, staging);
         return Task.CompletedTask;
     }
 

@@ -14,6 +14,8 @@ using MriCs.Actors.Aggregation;
 using MriCs.Actors.Grading;
 using MriCs.Actors.Protocol;
 using MriCs.Actors.Serialization;
+using MriCs.Actors.Slots;
+using Akka.Configuration;
 
 namespace MriCs.Actors.Hosting;
 
@@ -65,10 +67,14 @@ public static class MriCsHosting
             .WithRemoting(new RemoteOptions { HostName = c.Hostname, Port = c.Port, PublicHostName = c.PublicHostname })
             .WithClustering(new ClusterOptions
             {
-                Roles = [.. options.EffectiveRoles],
+                Roles = [.. ClusterRolesOf(options)],
                 SeedNodes = c.SeedNodes.Count > 0 ? [.. c.SeedNodes] : null,
+                SplitBrainResolver = SplitBrainOption(c.SplitBrain),
             })
             .WithDistributedPubSub(ClusterRoles.Ingest);
+        builder.AddHocon(ConfigurationFactory.ParseString(c.SplitBrain.Strategy == SplitBrainSettings.Off
+            ? "akka.cluster.downing-provider-class = \"\"" // Akka 1.5 defaults to the resolver: off means no automatic downing at all
+            : $"akka.cluster.split-brain-resolver.stable-after = {(long)c.SplitBrain.StableAfter.TotalMilliseconds}ms"), HoconAddMode.Prepend);
         if (c.SeedNodes.Count == 0)
             builder.AddStartup((system, _) =>
             {
@@ -78,17 +84,25 @@ public static class MriCsHosting
         return builder;
     }
 
-    /// <summary>Akka.Persistence.Sql on SQLite (a file under the data directory unless a connection string is given).</summary>
+    /// <summary>The node's cluster roles: its MriCs roles plus, on gpu-worker nodes, "slots-N" (its capacity, read by the slot placement and the dispatcher).</summary>
+    public static IReadOnlyList<string> ClusterRolesOf(MriCsOptions options) =>
+        options.Has(ClusterRoles.GpuWorker) ? [.. options.EffectiveRoles, GpuSlots.Role(options.Inference.EffectiveSlots)] : options.EffectiveRoles;
+
+    /// <summary>Akka.NET's built-in split-brain resolver (Akka.Cluster.SBR.SplitBrainResolverProvider) with the configured strategy; null = off.</summary>
+    public static Akka.Cluster.Hosting.SBR.SplitBrainResolverOption? SplitBrainOption(SplitBrainSettings sbr) => sbr.Strategy switch
+    {
+        SplitBrainSettings.KeepMajority => new Akka.Cluster.Hosting.SBR.KeepMajorityOption { Role = string.IsNullOrWhiteSpace(sbr.Role) ? null : sbr.Role },
+        SplitBrainSettings.KeepOldest => new Akka.Cluster.Hosting.SBR.KeepOldestOption { Role = string.IsNullOrWhiteSpace(sbr.Role) ? null : sbr.Role, DownIfAlone = true },
+        _ => null,
+    };
+
+    /// <summary>Akka.Persistence.Sql journal and snapshot store on SQLite (a file under the data directory unless a
+    /// connection string is given) or PostgreSQL (MriCs:Persistence:Provider; see <see cref="MriCsPersistence"/>).</summary>
     public static AkkaConfigurationBuilder WithMriCsPersistence(this AkkaConfigurationBuilder builder, MriCsOptions options)
     {
         if (!options.Has(ClusterRoles.Ingest)) return builder;
-        var connection = options.Persistence.ConnectionString;
-        if (string.IsNullOrWhiteSpace(connection))
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(options.DatabasePath)!);
-            connection = $"Data Source={options.DatabasePath}";
-        }
-        return builder.WithSqlPersistence(connection, ProviderName.SQLiteMS);
+        var (connection, provider) = MriCsPersistence.Resolve(options);
+        return builder.WithSqlPersistence(connection, provider, autoInitialize: options.Persistence.AutoInitialize);
     }
 
     public static AkkaConfigurationBuilder WithStudyAggregators(this AkkaConfigurationBuilder builder, MriCsOptions options)
@@ -102,16 +116,37 @@ public static class MriCsHosting
             new ShardOptions { Role = ClusterRoles.Ingest, PassivateIdleEntityAfter = options.Aggregation.PassivateAfter, StateStoreMode = StateStoreMode.DData });
     }
 
+    /// <summary>
+    /// The gpu-worker region: on gpu-worker nodes a shard region whose slot shards are placed by
+    /// <see cref="SlotAllocationStrategy"/> (only on nodes with free slots, one local slot lease per entity);
+    /// elsewhere a proxy.
+    /// </summary>
     public static AkkaConfigurationBuilder WithGpuWorkers(this AkkaConfigurationBuilder builder, MriCsOptions options, ISliceGraderFactory? graders)
     {
-        var extractor = new SlotMessageExtractor(options.Cluster.ShardCount);
+        var extractor = new SlotMessageExtractor();
         if (!options.Has(ClusterRoles.GpuWorker) || graders is null)
             return builder.WithShardRegionProxy<ActorKeys.GpuWorkerRegion>(GpuWorkerRegionName, ClusterRoles.GpuWorker, extractor);
         var max = options.Inference.MaxInFlightPerSlot;
-        return builder.WithShardRegion<ActorKeys.GpuWorkerRegion>(GpuWorkerRegionName,
-            (_, registry, _) => slot => GpuWorkerActor.Props(slot, graders, registry.Get<ActorKeys.StudyAggregatorRegion>(), max),
-            extractor,
-            new ShardOptions { Role = ClusterRoles.GpuWorker, ShouldPassivateIdleEntities = false, StateStoreMode = StateStoreMode.DData });
+        var leases = new SlotLeases(options.Inference.EffectiveSlots);
+        var rebalance = options.Cluster.SlotRebalanceInterval;
+        return builder.WithActors((system, registry, _) =>
+        {
+            var aggregators = registry.Get<ActorKeys.StudyAggregatorRegion>();
+            var region = ClusterSharding.Get(system).StartAsync(GpuWorkerRegionName,
+                slot => GpuWorkerActor.Props(slot, graders, aggregators, max, leases),
+                GpuWorkerShardingSettings(system, rebalance), extractor, new SlotAllocationStrategy(), PoisonPill.Instance).GetAwaiter().GetResult();
+            registry.Register<ActorKeys.GpuWorkerRegion>(region);
+        });
+    }
+
+    /// <summary>Sharding settings of the gpu-worker region: its role, ddata coordinator state, no passivation, a short rebalance interval.</summary>
+    public static ClusterShardingSettings GpuWorkerShardingSettings(ActorSystem system, TimeSpan rebalanceInterval)
+    {
+        var own = ConfigurationFactory.ParseString(
+            $"rebalance-interval = {(long)rebalanceInterval.TotalMilliseconds}ms\n" +
+            $"role = \"{ClusterRoles.GpuWorker}\"\nstate-store-mode = ddata\nremember-entities = off\npassivate-idle-entity-after = off");
+        var config = own.WithFallback(system.Settings.Config.GetConfig("akka.cluster.sharding"));
+        return ClusterShardingSettings.Create(config, system.Settings.Config.GetConfig(config.GetString("coordinator-singleton")));
     }
 
     public static AkkaConfigurationBuilder WithMriCsIngest(this AkkaConfigurationBuilder builder, MriCsOptions options, IInstanceReader? reader, IngestPressure? pressure = null)
@@ -120,8 +155,7 @@ public static class MriCsHosting
         var ingest = options.Ingest;
         return builder.WithActors((system, registry, _) =>
         {
-            var settings = new DispatcherSettings(DispatcherSettings.SlotIds(options.Inference.Slots), ingest.QueueCapacity,
-                options.Inference.MaxInFlightPerSlot, ingest.TaskTimeout);
+            var settings = new DispatcherSettings([], ingest.QueueCapacity, options.Inference.MaxInFlightPerSlot, ingest.TaskTimeout, FollowCluster: true);
             var dispatcher = system.ActorOf(SliceDispatcher.Props(settings, registry.Get<ActorKeys.GpuWorkerRegion>()), "dispatcher");
             registry.Register<ActorKeys.Dispatcher>(dispatcher);
             var assembler = system.ActorOf(StudyAssemblerActor.Props(ingest.Assembly, ingest.StudyInactivity,

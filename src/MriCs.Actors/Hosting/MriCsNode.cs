@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MriCs.Actors.Telemetry;
 
 namespace MriCs.Actors.Hosting;
 
@@ -17,17 +18,26 @@ public static class MriCsNode
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(logLevel);
         builder.Services.AddMriCsOptions();
+        // SIGTERM/Ctrl+C stop the host, whose Akka service runs CoordinatedShutdown: shards hand off, the node leaves
+        // the cluster (Leaving -> Exiting -> Removed) and only then does the process end; give that time.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
         configureServices(builder.Services);
         var systemName = builder.Configuration[$"{MriCsOptions.Section}:Cluster:SystemName"] ?? "mrics";
         builder.Services.AddAkka(systemName, (akka, services) =>
         {
             var options = services.GetRequiredService<IOptions<MriCsOptions>>().Value;
-            akka.ConfigureLoggers(l => l.LogLevel = logLevel switch
+            akka.ConfigureLoggers(l =>
             {
-                <= LogLevel.Debug => Akka.Event.LogLevel.DebugLevel,
-                LogLevel.Information => Akka.Event.LogLevel.InfoLevel,
-                LogLevel.Warning => Akka.Event.LogLevel.WarningLevel,
-                _ => Akka.Event.LogLevel.ErrorLevel,
+                l.LogLevel = logLevel switch
+                {
+                    <= LogLevel.Debug => Akka.Event.LogLevel.DebugLevel,
+                    LogLevel.Information => Akka.Event.LogLevel.InfoLevel,
+                    LogLevel.Warning => Akka.Event.LogLevel.WarningLevel,
+                    _ => Akka.Event.LogLevel.ErrorLevel,
+                };
+                // Akka's own log events go through the node's ILoggerFactory too (one log stream), with UIDs and message contents scrubbed.
+                l.ClearLoggers();
+                l.AddLoggerFactory(new ScrubbingLoggerFactory(services.GetRequiredService<ILoggerFactory>()));
             });
             akka.WithMriCsNode(options, services);
             configureAkka?.Invoke(akka);

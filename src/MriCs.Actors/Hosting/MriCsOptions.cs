@@ -38,8 +38,10 @@ public sealed class MriCsOptions
         foreach (var r in Roles.Where(r => !ClusterRoles.All.Contains(r))) yield return $"MriCs:Roles: unknown role '{r}' (known: {string.Join(", ", ClusterRoles.All)})";
         if (Cluster.Port is < 0 or > 65535) yield return $"MriCs:Cluster:Port {Cluster.Port} is not a port";
         if (Cluster.ShardCount < 1) yield return "MriCs:Cluster:ShardCount must be >= 1";
-        if (Persistence.Provider is not ("sqlite")) yield return $"MriCs:Persistence:Provider '{Persistence.Provider}' is not supported here (sqlite; PostgreSQL comes with the multi-node cluster)";
-        if (Inference.Slots < 1) yield return "MriCs:Inference:Slots must be >= 1";
+        if (Inference.Slots < 0) yield return "MriCs:Inference:Slots must be >= 0 (0 = one per GPU in NVIDIA_VISIBLE_DEVICES, else 1)";
+        if (Cluster.SlotRebalanceInterval <= TimeSpan.Zero) yield return "MriCs:Cluster:SlotRebalanceInterval must be positive";
+        foreach (var p in Cluster.SplitBrain.Validate()) yield return "MriCs:Cluster:SplitBrain:" + p;
+        foreach (var p in MriCsPersistence.Validate(Persistence)) yield return p;
         if (Inference.MaxInFlightPerSlot < 1) yield return "MriCs:Inference:MaxInFlightPerSlot must be >= 1";
         if (Ingest.QueueCapacity < 1) yield return "MriCs:Ingest:QueueCapacity must be >= 1";
         if (Ingest.MaxWaitingTasks < 1) yield return "MriCs:Ingest:MaxWaitingTasks must be >= 1";
@@ -65,13 +67,40 @@ public sealed class ClusterSettings
     /// <summary>Static seeds (the Lighthouse), e.g. akka.tcp://mrics@lighthouse-0:4053. Empty: join self.</summary>
     public List<string> SeedNodes { get; set; } = [];
     public int ShardCount { get; set; } = 50;
+    /// <summary>How often the gpu-worker shard coordinator checks slot placement (moves slots off leaving nodes, fills free ones).</summary>
+    public TimeSpan SlotRebalanceInterval { get; set; } = TimeSpan.FromSeconds(2);
+    public SplitBrainSettings SplitBrain { get; set; } = new();
+}
+
+/// <summary>Akka.NET's split-brain resolver (MriCs:Cluster:SplitBrain): which side of a partition survives, decided once the membership has been stable for StableAfter.</summary>
+public sealed class SplitBrainSettings
+{
+    public const string KeepMajority = "keep-majority";
+    public const string KeepOldest = "keep-oldest";
+    public const string Off = "off";
+
+    /// <summary>keep-majority (default: the side with more members stays, on a tie the side with the lowest address), keep-oldest, or off (no automatic downing).</summary>
+    public string Strategy { get; set; } = KeepMajority;
+    /// <summary>Unreachability must last this long, with no membership change, before the resolver downs the other side.</summary>
+    public TimeSpan StableAfter { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>Decide only by members with this role (empty: all members).</summary>
+    public string? Role { get; set; }
+
+    public IEnumerable<string> Validate()
+    {
+        if (Strategy is not (KeepMajority or KeepOldest or Off)) yield return $"Strategy '{Strategy}' is not one of {KeepMajority}, {KeepOldest}, {Off}";
+        if (StableAfter <= TimeSpan.Zero) yield return "StableAfter must be positive";
+    }
 }
 
 public sealed class PersistenceSettings
 {
+    /// <summary>sqlite (default) or postgresql.</summary>
     public string Provider { get; set; } = "sqlite";
-    /// <summary>Empty: a SQLite file mrics.db under the data directory.</summary>
+    /// <summary>sqlite: empty = a file mrics.db under the data directory. postgresql: required (Host=...;Port=...;Username=...;Password=...;Database=...).</summary>
     public string? ConnectionString { get; set; }
+    /// <summary>Create the journal and snapshot tables at start when missing (else run `mrics db init` first).</summary>
+    public bool AutoInitialize { get; set; } = true;
 }
 
 public sealed class InferenceSettings
@@ -80,8 +109,11 @@ public sealed class InferenceSettings
     public string ModelSet { get; set; } = "ensemble";
     /// <summary>auto (CUDA when it loads, else CPU), cuda or cpu.</summary>
     public string Provider { get; set; } = "auto";
-    /// <summary>Worker slots this node offers (one session set each; one per GPU).</summary>
-    public int Slots { get; set; } = 1;
+    /// <summary>Worker slots this node offers (one session set each; one per GPU). 0 = auto: one per GPU named in
+    /// NVIDIA_VISIBLE_DEVICES ("all": every /dev/nvidiaN), else 1 CPU slot.</summary>
+    public int Slots { get; set; }
+    /// <summary>The slots this node offers (<see cref="Slots"/> resolved against the environment).</summary>
+    public int EffectiveSlots => Slots > 0 ? Slots : MriCs.Actors.Slots.GpuSlots.Effective(Slots);
     public int MaxInFlightPerSlot { get; set; } = 16;
     public int IntraOpThreads { get; set; }
 }

@@ -46,6 +46,10 @@ public sealed record DispatcherStats(int Queued, int InFlight, int MaxQueued, in
 /// <summary>Grade one slice on a slot. The worker sends the result to the study's aggregator on behalf of the sender, which then gets the aggregator's <see cref="SliceResultAck"/> (the result is persisted: the credit returns).</summary>
 public sealed record RunSlice(string SlotId, SliceTask Task) : IMriCsMessage, IWithSlotId;
 
+/// <summary>A slot entity tells each dispatcher that sends it work where it lives (the sender): the dispatcher watches it and
+/// re-sends that slot's tasks at once when it stops (hand-off, node left) or its node becomes unreachable.</summary>
+public sealed record SlotHosted(string SlotId) : IMriCsMessage;
+
 /// <summary>The slot already runs its maximum of tasks; nothing was taken.</summary>
 public sealed record WorkerBusy(string SlotId, SliceTask Task) : IMriCsMessage;
 
@@ -53,3 +57,11 @@ public sealed record GetSlotStats(string SlotId) : IMriCsMessage, IWithSlotId;
 
 public sealed record SlotStats(string SlotId, string Provider, string ModelSet, int InFlight, int MaxInFlight, int MaxObservedInFlight, long Completed, long Failed) : IMriCsMessage;
 
+
+/// <summary>The dispatcher's slot set (follows the gpu-worker members) and the slots that take work now.</summary>
+public sealed record GetDispatcherSlots
+{
+    public static GetDispatcherSlots Instance { get; } = new();
+}
+
+public sealed record DispatcherSlots(IReadOnlyList<string> Slots, IReadOnlyList<string> Available);

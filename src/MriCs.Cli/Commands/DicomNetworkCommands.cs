@@ -18,7 +18,7 @@ public static class DicomNetworkCommands
         new("dicom echo", "dicom echo --host H --port P --called-ae AE [--calling-ae AE]" + TlsClientUsage, Echo, "tls"),
         new("dicom send", "dicom send --host H --port P --called-ae AE [--calling-ae AE]" + TlsClientUsage + " PATH...", Send, "tls"),
         new("dicom scp", "dicom scp --port P --ae-title AE --out DIR [--allow AE[@HOST] ...] [--bind IP] [--max-associations N] "
-            + "[--durability none|file|full] [--min-free-mb N] [--max-pdu BYTES] [--tls-cert PEM --tls-key PEM [--tls-ca PEM --require-client-cert]] [--verbose]",
+            + "[--storage direct|journal] [--durability none|file|full] [--min-free-mb N] [--max-pdu BYTES] [--tls-cert PEM --tls-key PEM [--tls-ca PEM --require-client-cert]] [--verbose]",
             Scp, "require-client-cert", "verbose"),
     ];
 
@@ -104,13 +104,20 @@ public static class DicomNetworkCommands
             var d => throw new CliUsageException($"--durability must be none, file or full, got '{d}'"),
         };
         var bind = args.Option("bind") is { } b ? Parse(() => IPAddress.Parse(b)) : IPAddress.Any;
+        var mode = args.Option("storage") switch
+        {
+            null or "direct" => StorageMode.Direct,
+            "journal" => StorageMode.Journal,
+            var m => throw new CliUsageException($"--storage must be direct or journal, got '{m}'"),
+        };
+        var logger = new ConsoleLineLogger(ctx.Error, args.Flag("verbose") ? LogLevel.Debug : LogLevel.Information);
         var storage = new FileStorageProvider(new FileStorageOptions
         {
             Directory = args.Required("out"),
             Durability = durability,
+            Mode = mode,
             MinFreeBytes = args.Int("min-free-mb", 512) * 1024L * 1024,
-        });
-        var logger = new ConsoleLineLogger(ctx.Error, args.Flag("verbose") ? LogLevel.Debug : LogLevel.Information);
+        }, logger: logger);
         var server = new DicomServer(options, storage, logger: logger);
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -122,14 +129,16 @@ public static class DicomNetworkCommands
         catch (System.Net.Sockets.SocketException ex)
         {
             ctx.Error.WriteLine($"mrics dicom scp: cannot listen on {bind}:{port}: {ex.Message}");
+            storage.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return 1;
         }
-        ctx.Out.WriteLine($"storage SCP {options.AeTitle} on {server.LocalEndPoint} -> {Path.GetFullPath(args.Required("out"))} (durability {durability}, TLS {(options.Tls is null ? "off" : "on")}); Ctrl-C or SIGTERM stops");
+        ctx.Out.WriteLine($"storage SCP {options.AeTitle} on {server.LocalEndPoint} -> {Path.GetFullPath(args.Required("out"))} (storage {mode}{(mode == StorageMode.Direct ? $", durability {durability}" : "")}, TLS {(options.Tls is null ? "off" : "on")}); Ctrl-C or SIGTERM stops");
         ctx.Out.Flush();
         try { Task.Delay(Timeout.Infinite, stop.Token).GetAwaiter().GetResult(); }
         catch (OperationCanceledException) { }
         ctx.Out.WriteLine("stopping: finishing in-flight stores...");
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        storage.DisposeAsync().AsTask().GetAwaiter().GetResult(); // journal: materialize what it holds (the rest replays at the next start)
         ctx.Out.WriteLine("stopped");
         return 0;
     }

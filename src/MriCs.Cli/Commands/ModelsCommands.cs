@@ -10,7 +10,7 @@ public static class ModelsCommands
     public static IReadOnlyList<CliCommand> All { get; } =
     [
         new("models verify", "models verify [--models DIR] [--provider auto|cpu|cuda] [--json]", Verify, "json"),
-        new("models list", "models list [--models DIR] [--json]", List, "json"),
+        new("models list", "models list [--models DIR] [--json] | " + SlotCommands.ModelsListUsage, List, "json", "cluster"),
     ];
 
     private static int Verify(CliArgs args, CliContext ctx)
@@ -47,6 +47,7 @@ public static class ModelsCommands
 
     private static int List(CliArgs args, CliContext ctx)
     {
+        if (SlotCommands.AsksCluster(args)) return SlotCommands.ModelsList(args, ctx); // what the slots of a running cluster run
         var dir = CliPaths.Models(args);
         ModelManifest manifest;
         try

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using MriCs.Dicom.Network;
+using MriCs.Dicom.Network.Journal;
 
 namespace MriCs.Cli.Commands;
 
@@ -15,10 +16,11 @@ public static class NetworkBenchCommands
 
     public static IReadOnlyList<CliCommand> All { get; } =
     [
-        new("bench store", "bench store [--source FILE] [--count N] [--associations 1,8] [--repeat R] [--durability full|file|none] [--storescp-mode default|bit-preserving]", Store),
+        new("bench store", "bench store [--source FILE] [--count N] [--associations 1,8] [--repeat R] [--durability full|file|none] [--storescp-mode default|bit-preserving]  (MriCs direct vs journal vs storescp)", Store),
     ];
 
-    private sealed record Run(double Seconds, int Stored);
+    /// <summary>Seconds until the last storescu exited; Drained: until every file was materialized (journal), else = Seconds.</summary>
+    private sealed record Run(double Seconds, int Stored, double Drained, JournalStatistics? Journal = null);
 
     private static int Store(CliArgs args, CliContext ctx)
     {
@@ -26,7 +28,7 @@ public static class NetworkBenchCommands
             "/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small.dcm")
             ?? throw new CliUsageException("no --source given and no sample file found (install dicom3tools or python3-pydicom)");
         var count = args.Int("count", 200);
-        var repeat = args.Int("repeat", 3);
+        var repeat = args.Int("repeat", 5);
         var concurrencies = (args.Option("associations") ?? "1,8").Split(',').Select(s => int.TryParse(s, out var v) && v > 0 ? v
             : throw new CliUsageException($"--associations expects positive integers, got '{s}'")).ToArray();
         var durability = args.Option("durability") switch
@@ -52,26 +54,42 @@ public static class NetworkBenchCommands
             ctx.Error.WriteLine($"preparing {count} copies of {source} with fresh SOP Instance UIDs...");
             var files = PrepareFiles(source, count, Path.Combine(work, "in"));
             var totalBytes = files.Sum(f => new FileInfo(f).Length);
-            ctx.Out.WriteLine($"C-STORE receive: {count} instances, {totalBytes / 1048576.0:0.0} MB ({totalBytes / count / 1024} KB each), sender dcmtk storescu, max PDU {MaxPdu}, best of {repeat}");
-            ctx.Out.WriteLine($"MriCs SCP: durability {durability} (before each success: {Short(durability)}; f+d = fsync file, rename, fsync directory){(durability != DurabilityMode.None ? "; also run without fsync" : "")}");
+            ctx.Out.WriteLine($"C-STORE receive: {count} instances, {totalBytes / 1048576.0:0.0} MB ({totalBytes / count / 1024} KB each), sender dcmtk storescu, max PDU {MaxPdu}, median of {repeat} (configs interleaved)");
+            ctx.Out.WriteLine($"MriCs direct: a file per instance, before each success: {Short(durability)} (f+d = fsync file, rename, fsync directory)");
+            ctx.Out.WriteLine("MriCs journal: append to a preallocated journal segment + fdatasync (shared by concurrent associations) before each success;");
+            ctx.Out.WriteLine("               files made in the background (syncfs per batch); 'drained' = until every file is made, synced and delivered");
             ctx.Out.WriteLine($"storescp: {(bitPreserving ? "+B (bit-preserving, data set streamed to file)" : "default (parse + re-encode)")}, no fsync (dcmtk does not fsync), --fork when N > 1, TCP_NODELAY=1 for every dcmtk process");
+            ctx.Out.WriteLine($"load average before: {LoadAverage()}");
             ctx.Out.WriteLine();
-            var compareNoSync = durability != DurabilityMode.None;
-            ctx.Out.WriteLine($"{"assocs",6} | {"MriCs " + Short(durability) + " img/s",20} {"MB/s",7} |{(compareNoSync ? $" {"MriCs no-fsync img/s",20} {"MB/s",7} |" : "")} {"storescp img/s",14} {"MB/s",7} | {"ratio",6}{(compareNoSync ? $" {"no-fsync ratio",14}" : "")}");
+            ctx.Out.WriteLine($"{"assocs",6} | {"direct img/s",12} {"MB/s",6} | {"journal img/s",13} {"MB/s",6} {"drained img/s",13} | {"storescp img/s",14} {"MB/s",6} | {"direct",6} {"journal",7} {"drained",7}");
             var ok = true;
             foreach (var c in concurrencies)
             {
-                var mrics = Best(repeat, () => RunMrics(files, c, durability, Path.Combine(work, "out-mrics")));
-                var noSync = compareNoSync ? Best(repeat, () => RunMrics(files, c, DurabilityMode.None, Path.Combine(work, "out-mrics"))) : mrics;
-                var dcmtk = Best(repeat, () => RunStorescp(files, c, bitPreserving, Path.Combine(work, "out-storescp")));
-                ok &= mrics.Stored == count && noSync.Stored == count && dcmtk.Stored == count;
-                double Ips(Run r) => count / r.Seconds;
-                double Mbs(Run r) => totalBytes / 1048576.0 / r.Seconds;
-                ctx.Out.WriteLine($"{c,6} | {Ips(mrics),20:0.0} {Mbs(mrics),7:0.0} |{(compareNoSync ? $" {Ips(noSync),20:0.0} {Mbs(noSync),7:0.0} |" : "")} {Ips(dcmtk),14:0.0} {Mbs(dcmtk),7:0.0} | {dcmtk.Seconds / mrics.Seconds,5:0.00}x{(compareNoSync ? $" {dcmtk.Seconds / noSync.Seconds,13:0.00}x" : "")}");
-                if (mrics.Stored != count || noSync.Stored != count || dcmtk.Stored != count)
-                    ctx.Error.WriteLine($"  incomplete: MriCs stored {mrics.Stored}/{noSync.Stored}, storescp stored {dcmtk.Stored} of {count}");
+                var direct = new List<Run>();
+                var journal = new List<Run>();
+                var dcmtk = new List<Run>();
+                for (var i = 0; i < Math.Max(1, repeat); i++)
+                {
+                    direct.Add(RunMrics(files, c, StorageMode.Direct, durability, Path.Combine(work, "out-mrics")));
+                    journal.Add(RunMrics(files, c, StorageMode.Journal, durability, Path.Combine(work, "out-mrics")));
+                    dcmtk.Add(RunStorescp(files, c, bitPreserving, Path.Combine(work, "out-storescp")));
+                }
+                var (d, j, s) = (Median(direct), Median(journal), Median(dcmtk));
+                var jd = journal.Select(r => r.Drained).Order().ElementAt(journal.Count / 2);
+                var complete = direct.Concat(journal).Concat(dcmtk).All(r => r.Stored == count);
+                ok &= complete;
+                double Ips(double seconds) => count / seconds;
+                double Mbs(double seconds) => totalBytes / 1048576.0 / seconds;
+                ctx.Out.WriteLine($"{c,6} | {Ips(d),12:0.0} {Mbs(d),6:0.0} | {Ips(j),13:0.0} {Mbs(j),6:0.0} {Ips(jd),13:0.0} | {Ips(s),14:0.0} {Mbs(s),6:0.0} | {s / d,5:0.00}x {s / j,6:0.00}x {s / jd,6:0.00}x");
+                var js = journal[journal.Count / 2].Journal;
+                if (js is not null)
+                    ctx.Out.WriteLine($"{"",6}   journal (median run): {js.Records} records in {js.Commits} fdatasyncs ({js.RecordsPerSync:0.0} per sync), write {js.MeanWriteMs:0.00} ms + fdatasync {js.MeanSyncMs:0.00} ms per commit; {js.MaterializeBatches} materializer batches, {js.MaterializeTime.TotalMilliseconds:0} ms");
+                ctx.Out.WriteLine($"{"",6}   runs (s): direct {Runs(direct)}; journal {Runs(journal)} (drained {string.Join(' ', journal.Select(r => r.Drained.ToString("0.000")))}); storescp {Runs(dcmtk)}");
+                if (!complete)
+                    ctx.Error.WriteLine($"  incomplete: stored direct {string.Join(',', direct.Select(r => r.Stored))}, journal {string.Join(',', journal.Select(r => r.Stored))}, storescp {string.Join(',', dcmtk.Select(r => r.Stored))} of {count}");
             }
             ctx.Out.WriteLine();
+            ctx.Out.WriteLine($"load average after: {LoadAverage()}");
             ctx.Out.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformationText()}");
             return ok ? 0 : 1;
         }
@@ -81,6 +99,16 @@ public static class NetworkBenchCommands
         }
     }
 
+    private static double Median(List<Run> runs) => runs.Select(r => r.Seconds).Order().ElementAt(runs.Count / 2);
+
+    private static string Runs(List<Run> runs) => string.Join(' ', runs.Select(r => r.Seconds.ToString("0.000")));
+
+    private static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "n/a"; }
+    }
+
     private static string Short(DurabilityMode d) => d switch
     {
         DurabilityMode.FsyncFileAndDirectory => "fsync f+d",
@@ -88,31 +116,29 @@ public static class NetworkBenchCommands
         _ => "no-fsync",
     };
 
-    private static Run Best(int repeat, Func<Run> run)
+    private static Run RunMrics(IReadOnlyList<string> files, int associations, StorageMode mode, DurabilityMode durability, string outDir)
     {
-        Run? best = null;
-        for (var i = 0; i < Math.Max(1, repeat); i++)
+        // The journal's segments stay between runs, as they do in a running SCP (made once, reused); the files go.
+        Reset(outDir, keep: ".journal");
+        var provider = new FileStorageProvider(new FileStorageOptions
         {
-            var r = run();
-            if (best is null || r.Stored > best.Stored || (r.Stored == best.Stored && r.Seconds < best.Seconds)) best = r;
-        }
-        return best!;
-    }
-
-    private static Run RunMrics(IReadOnlyList<string> files, int associations, DurabilityMode durability, string outDir)
-    {
-        Reset(outDir);
-        var provider = new FileStorageProvider(new FileStorageOptions { Directory = outDir, Durability = durability, MinFreeBytes = 64L * 1024 * 1024 });
+            Directory = outDir, Mode = mode, Durability = durability, MinFreeBytes = 64L * 1024 * 1024,
+        });
         var server = new DicomServer(new DicomScpOptions { AeTitle = "MRICS", MaxPduLength = MaxPdu, MaxAssociations = Math.Max(16, associations) }, provider);
         server.Start(new IPEndPoint(IPAddress.Loopback, 0));
         try
         {
+            var sw = Stopwatch.StartNew();
             var seconds = SendAll(files, associations, server.LocalEndPoint.Port, "MRICS");
-            return new Run(seconds, Directory.EnumerateFiles(outDir, "*.dcm", SearchOption.AllDirectories).Count());
+            provider.WhenMaterializedAsync().GetAwaiter().GetResult();
+            var drained = sw.Elapsed.TotalSeconds;
+            var stored = Directory.EnumerateFiles(outDir, "*.dcm", SearchOption.AllDirectories).Count();
+            return new Run(seconds, stored, Math.Max(seconds, drained), provider.JournalStatistics);
         }
         finally
         {
             server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            provider.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 
@@ -133,7 +159,7 @@ public static class NetworkBenchCommands
             var until = DateTime.UtcNow.AddSeconds(10);
             int stored;
             while ((stored = Directory.EnumerateFiles(outDir).Count()) < files.Count && DateTime.UtcNow < until) Thread.Sleep(20);
-            return new Run(seconds, stored);
+            return new Run(seconds, stored, seconds);
         }
         finally
         {
@@ -185,9 +211,13 @@ public static class NetworkBenchCommands
         return Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
     }
 
-    private static void Reset(string dir)
+    private static void Reset(string dir, string? keep = null)
     {
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        if (Directory.Exists(dir))
+        {
+            foreach (var d in Directory.EnumerateDirectories(dir).Where(d => Path.GetFileName(d) != keep)) Directory.Delete(d, recursive: true);
+            foreach (var f in Directory.EnumerateFiles(dir)) File.Delete(f);
+        }
         Directory.CreateDirectory(dir);
     }
 

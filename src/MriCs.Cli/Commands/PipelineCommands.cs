@@ -8,6 +8,8 @@ using MriCs.Actors.Hosting;
 using MriCs.Actors.Protocol;
 using MriCs.Actors.Results;
 using MriCs.Management;
+using MriCs.Management.Slots;
+using MriCs.Management.Telemetry;
 using MriCs.Management.Agreement;
 
 namespace MriCs.Cli.Commands;
@@ -53,7 +55,7 @@ public static partial class PipelineCommands
         return s;
     }
 
-    internal static IHost BuildNode(Dictionary<string, string?> settings) => MriCsNode.Build(settings, s => s.AddMriCsRuntime().AddMriCsManagement().AddLiveAgreement());
+    internal static IHost BuildNode(Dictionary<string, string?> settings) => MriCsNode.Build(settings, s => s.AddMriCsRuntime().AddMriCsManagement().AddMriCsMetrics().AddGpuSlotManagement().AddLiveAgreement());
 
     internal static PipelineClient Client(IHost host) =>
         new(host.Services.GetRequiredService<ActorSystem>(), host.Services.GetRequiredService<IActorRegistry>());
@@ -75,7 +77,7 @@ public static partial class PipelineCommands
         var system = host.Services.GetRequiredService<ActorSystem>();
         ctx.Out.WriteLine($"mrics node up: roles {string.Join(",", options.EffectiveRoles)}, cluster address {Akka.Cluster.Cluster.Get(system).SelfAddress}");
         ctx.Out.WriteLine($"  journal:  {options.DatabasePath}");
-        ctx.Out.WriteLine($"  models:   {options.Inference.ModelsDir} (set {options.Inference.ModelSet}, {options.Inference.Slots} slot(s), provider {options.Inference.Provider})");
+        ctx.Out.WriteLine($"  models:   {options.Inference.ModelsDir} (set {options.Inference.ModelSet}, {options.Inference.EffectiveSlots} slot(s), provider {options.Inference.Provider})");
         ctx.Out.WriteLine($"  watching: {options.Ingest.WatchDir ?? "(no folder; --watch DIR)"}");
         if (options.Dicom.Port is { } port)
             ctx.Out.WriteLine(typeof(MriCsNode).Assembly.GetType("MriCs.Actors.Hosting.DicomScpService") is null
@@ -131,7 +133,7 @@ public static partial class PipelineCommands
         try
         {
             var client = Client(host);
-            var slots = host.Services.GetRequiredService<IOptions<MriCsOptions>>().Value.Inference.Slots;
+            var slots = host.Services.GetRequiredService<IOptions<MriCsOptions>>().Value.Inference.EffectiveSlots;
             try
             {
                 client.WaitForSlotsAsync(slots, TimeSpan.FromMinutes(5)).GetAwaiter().GetResult();

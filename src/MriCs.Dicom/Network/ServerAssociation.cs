@@ -27,6 +27,7 @@ internal sealed class ServerAssociation
     private AssociationInfo? _info;
     private int _maxFragment;
     private int _operations;
+    private long _storeStarted;
 
     // The message being received.
     private DimseCommand? _pending;
@@ -86,6 +87,7 @@ internal sealed class ServerAssociation
         }
         finally
         {
+            if (_info is not null) DicomNetworkMetrics.AssociationsActive.Add(-1);
             _state = State.Closed;
             if (_receiver is not null)
             {
@@ -119,6 +121,8 @@ internal sealed class ServerAssociation
         _maxFragment = DimseWriter.MaxFragment(rq.UserInformation.MaxPduLength, _options.MaxSendPduLength);
         await _channel.WriteAsync(ac, kill).ConfigureAwait(false);
         _state = State.Established;
+        DicomNetworkMetrics.AssociationsOpened.Add(1);
+        DicomNetworkMetrics.AssociationsActive.Add(1);
         NetworkLog.Accepted(_logger, _id, rq.CallingAe, _remote, _accepted.Count, rq.PresentationContexts.Count);
         return true;
     }
@@ -134,6 +138,7 @@ internal sealed class ServerAssociation
             switch (pdu.Type)
             {
                 case PduType.PDataTf:
+                    DicomNetworkMetrics.BytesReceived.Add(pdu.Body.Length);
                     PduCodec.ParsePdvs(pdu.Body, _pdvs);
                     foreach (var pdv in _pdvs)
                         await OnPdvAsync(pdv, kill).ConfigureAwait(false);
@@ -203,6 +208,7 @@ internal sealed class ServerAssociation
     {
         _failure = null;
         _receiver = null;
+        _storeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         if (command.CommandField != CommandField.CStoreRq)
         {
             _failure = new DimseResult(DimseStatus.UnrecognizedOperation, "operation not supported");
@@ -254,6 +260,7 @@ internal sealed class ServerAssociation
         }
         _pending = null;
         _failure = null;
+        if (command.CommandField == CommandField.CStoreRq) DicomNetworkMetrics.StoreAnswered(result.Status, _storeStarted);
         if (result.Status == DimseStatus.Success) NetworkLog.StoreAnswered(_logger, _id, command.MessageId ?? 0, result.Status);
         else NetworkLog.StoreFailed(_logger, _id, command.MessageId ?? 0, result.Status, result.Comment);
         await DimseWriter.SendCommandAsync(_channel, pcId, DimseCommand.ResponseTo(command, result.Status, result.Comment), _maxFragment, ct).ConfigureAwait(false);

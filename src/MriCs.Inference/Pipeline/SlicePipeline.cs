@@ -2,6 +2,7 @@ using MriCs.Inference.Batching;
 using MriCs.Inference.Manifest;
 using MriCs.Inference.Preprocessing;
 using MriCs.Inference.Sessions;
+using MriCs.Inference.Telemetry;
 
 namespace MriCs.Inference.Pipeline;
 
@@ -26,9 +27,9 @@ public sealed class SlicePipeline : IAsyncDisposable
         _detector = detector;
         _options = options;
         _capacity = options.DetectorBatching.QueueCapacity;
-        _detectorQueue = new DynamicBatcher<float[], Detection?>(detector.Run, options.DetectorBatching);
+        _detectorQueue = new DynamicBatcher<float[], Detection?>(b => InferenceMetrics.Measure(sessions[0].Model.Id, b, detector.Run), options.DetectorBatching);
         var classifierBatching = options.ClassifierBatching with { QueueCapacity = Math.Max(options.ClassifierBatching.QueueCapacity, _capacity) };
-        _classifiers = classifiers.Select(c => (c, new DynamicBatcher<float[], float[]>(c.Run, classifierBatching))).ToList();
+        _classifiers = classifiers.Select(c => (c, new DynamicBatcher<float[], float[]>(b => InferenceMetrics.Measure(c.Session.Model.Id, b, c.Run), classifierBatching))).ToList();
     }
 
     public ModelSet ModelSet { get; private init; } = null!;
@@ -100,6 +101,7 @@ public sealed class SlicePipeline : IAsyncDisposable
             return EnqueueStatus.QueueFull;
         }
         result = RunAsync(image, cancellation);
+        _ = result.ContinueWith(t => InferenceMetrics.SliceFinished(t.IsCompletedSuccessfully ? Name(t.Result.Outcome) : "failed"), TaskScheduler.Default);
         return EnqueueStatus.Accepted;
     }
 
@@ -140,6 +142,13 @@ public sealed class SlicePipeline : IAsyncDisposable
             Interlocked.Decrement(ref _inFlight);
         }
     }
+
+    private static string Name(SliceOutcome o) => o switch
+    {
+        SliceOutcome.Graded => "graded",
+        SliceOutcome.NoRoi => "no-roi",
+        _ => "not-gradable",
+    };
 
     private static double StdDev(byte[] pixels)
     {

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MriCs.Actors.Protocol;
+using MriCs.Actors.Results;
+using MriCs.Phantom;
+using MriCs.Phantom.Studies;
+using Xunit.Abstractions;
+
+namespace MriCs.Cluster.Tests;
+
+/// <summary>
+/// Issue 7's acceptance test: Lighthouse, one ingest node and two GPU-worker nodes as separate processes on a real
+/// PostgreSQL journal; phantom studies stream in through the C-STORE SCP (dcmtk storescu); one worker is killed
+/// with SIGKILL while it grades, later the ingest node too, which is restarted. Every study ends with exactly one
+/// recommendation, equal to a clean single-process run (`mrics process`) of the same studies; after stopping
+/// every node and starting the cluster again, the recommendations are all still there and a new study is graded.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ClusterSurvivalSpec(TestPostgres postgres, ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Long = TimeSpan.FromMinutes(5);
+    private readonly string _dir = Directory.CreateTempSubdirectory("mrics-cluster-").FullName;
+
+    [Fact]
+    public async Task Every_study_gets_exactly_one_recommendation_equal_to_a_single_process_run_through_kills_and_restarts()
+    {
+        // 7 studies: 2 before any failure, 2 while a worker dies, 2 while the ingest dies, 1 after a full restart.
+        var studies = Path.Combine(_dir, "studies");
+        PhantomStudy.Write(studies, new PhantomOptions(20261127), 7, new StudyOptions());
+        File.Delete(Path.Combine(studies, "labels.csv"));
+        var folders = Directory.GetDirectories(studies).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(7, folders.Count);
+
+        var baseline = RunSingleProcess(studies);
+        Assert.Equal(7, baseline.Count);
+
+        var db = await postgres.CreateDatabaseAsync();
+        using var cluster = new TestCluster(Path.Combine(_dir, "cluster"), db, ingestSlots: 2, taskTimeout: TimeSpan.FromSeconds(15));
+        try
+        {
+            cluster.StartLighthouse();
+            await cluster.Lighthouse!.WaitForOutputAsync("forming a new cluster", Long); // the seed joins itself
+            cluster.StartIngest();
+            var w1 = cluster.StartWorker("worker-1");
+            var w2 = cluster.StartWorker("worker-2");
+            await cluster.WaitReadyAsync(Long);
+            output.WriteLine($"cluster up: lighthouse {cluster.LighthousePort}, ingest {cluster.IngestPort}, SCP {cluster.DicomPort}");
+
+            // 1. two studies, no failure
+            Dcmtk.Store(cluster.DicomPort, folders[0]);
+            Dcmtk.Store(cluster.DicomPort, folders[1]);
+            await cluster.WaitForJournalAsync(j => Recommended(j) == 2, Long, "2 recommendations");
+
+            // 2. two more; kill -9 a worker that holds a slot while they are graded
+            var victim = w1.Output.Contains("ready: model set", StringComparison.Ordinal) ? w1 : w2;
+            Dcmtk.Store(cluster.DicomPort, folders[2]);
+            Dcmtk.Store(cluster.DicomPort, folders[3]);
+            victim.KillHard();
+            var atKill = await cluster.ReadJournalAsync();
+            output.WriteLine($"killed {victim.Name} (pid {victim.Pid}) with {Recommended(atKill)} of 4 recommended");
+            await cluster.WaitForJournalAsync(j => Recommended(j) == 4, Long, "4 recommendations after a worker died");
+
+            // 3. two more; kill -9 the ingest node as soon as they are stored, then start it again (same data dir and port)
+            Dcmtk.Store(cluster.DicomPort, folders[4]);
+            Dcmtk.Store(cluster.DicomPort, folders[5]);
+            cluster.Ingest!.KillHard();
+            var atIngestKill = await cluster.ReadJournalAsync();
+            output.WriteLine($"killed ingest with {Recommended(atIngestKill)} of 6 recommended");
+            Assert.True(Directory.EnumerateFiles(Path.Combine(cluster.IngestDataDir, "staging"), "*.dcm", SearchOption.AllDirectories).Any(),
+                "the staged instances must survive the ingest crash");
+            cluster.StartIngest();
+            await cluster.WaitReadyAsync(Long);
+            var afterCrash = await cluster.WaitForJournalAsync(j => Recommended(j) == 6, Long, "6 recommendations after the ingest restarted");
+            AssertOneEachAndEqual(afterCrash, baseline, 6);
+
+            // 4. stop everything, start again: every recommendation still there; a new study is graded; none twice
+            await cluster.StopAllAsync();
+            cluster.StartLighthouse();
+            await cluster.Lighthouse!.WaitForOutputAsync("forming a new cluster", Long);
+            cluster.StartIngest();
+            cluster.StartWorker("worker-1");
+            cluster.StartWorker("worker-2");
+            await cluster.WaitReadyAsync(Long);
+            Dcmtk.Store(cluster.DicomPort, folders[6]);
+            var final = await cluster.WaitForJournalAsync(j => Recommended(j) == 7, Long, "7 recommendations after a full restart");
+            AssertOneEachAndEqual(final, baseline, 7);
+            await cluster.StopAllAsync();
+        }
+        catch (Exception) when (Log(cluster))
+        {
+            throw;
+        }
+    }
+
+    private bool Log(TestCluster cluster)
+    {
+        output.WriteLine(cluster.Tails());
+        return false;
+    }
+
+    private static int Recommended(IReadOnlyList<StudyJournal> journal) => journal.Count(s => s.Issued.Count > 0);
+
+    /// <summary>Exactly one recommendation per study, each equal to the single-process run's: grades, levels, models, probabilities within 1e-4.</summary>
+    private static void AssertOneEachAndEqual(IReadOnlyList<StudyJournal> journal, IReadOnlyDictionary<string, Recommendation> baseline, int expected)
+    {
+        Assert.Equal(expected, journal.Count);
+        foreach (var s in journal)
+        {
+            Assert.True(s.Issued.Count == 1, $"study …{s.StudyUid[^8..]} has {s.Issued.Count} recommendations");
+            var got = s.Issued[0];
+            Assert.True(baseline.TryGetValue(s.StudyUid, out var want), $"study …{s.StudyUid[^8..]} is not in the single-process run");
+            Assert.Equal(want!.Grade, got.Grade);
+            Assert.Equal(want.SurgeryConsidered, got.SurgeryConsidered);
+            Assert.Equal(want.DecidingLevel, got.DecidingLevel);
+            Assert.Equal(want.FlaggedForReview, got.FlaggedForReview);
+            Assert.Equal(want.Levels.Select(l => (l.Level, l.SopInstanceUid, l.Grade, l.Outcome)), got.Levels.Select(l => (l.Level, l.SopInstanceUid, l.Grade, l.Outcome)));
+            foreach (var (w, g) in want.Levels.Zip(got.Levels))
+            {
+                Close(w.Probabilities, g.Probabilities, $"{w.Level} fused");
+                Assert.Equal(w.Models.Select(m => (m.ModelId, m.Grade)), g.Models.Select(m => (m.ModelId, m.Grade)));
+                foreach (var (wm, gm) in w.Models.Zip(g.Models)) Close(wm.Probabilities, gm.Probabilities, $"{w.Level} {wm.ModelId}");
+            }
+            Assert.Equal(want.Versions.Select(v => (v.ModelId, v.Grade)), got.Versions.Select(v => (v.ModelId, v.Grade)));
+        }
+    }
+
+    private static void Close(float[]? want, float[]? got, string what)
+    {
+        Assert.Equal(want is null, got is null);
+        if (want is null) return;
+        Assert.Equal(want.Length, got!.Length);
+        for (var i = 0; i < want.Length; i++)
+            Assert.True(Math.Abs(want[i] - got[i]) <= 1e-4, $"{what} p{i}: single process {want[i]}, cluster {got[i]}");
+    }
+
+    /// <summary>The clean single-process run: `mrics process DIR` (the CLI dll) on a fresh SQLite journal.</summary>
+    private Dictionary<string, Recommendation> RunSingleProcess(string studies)
+    {
+        var json = Path.Combine(_dir, "single", "results.json");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir };
+        foreach (var a in new[] { Repo.Dll("MriCs.Cli", "mrics"), "process", studies, "--out", Path.Combine(_dir, "single", "results.csv"), "--json", json,
+                     "--data-dir", Path.Combine(_dir, "single", "data"), "--models", Repo.Models, "--provider", "cpu", "--slots", "1", "--timeout", "600" })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var outp = p.StandardOutput.ReadToEndAsync();
+        if (!p.WaitForExit(900_000)) { p.Kill(true); Assert.Fail("mrics process did not finish in 15 min"); }
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"mrics process exit {p.ExitCode}: {err.Result}\n{outp.Result}");
+        using var s = File.OpenRead(json);
+        var list = JsonSerializer.Deserialize<List<Recommendation>>(s, ResultsExport.JsonOptions)!;
+        return list.ToDictionary(r => r.StudyUid, StringComparer.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Net;
+using MriCs.Actors.Hosting;
+
+namespace MriCs.Management.Tests;
+
+public sealed class HealthSpecs
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Ready_flips_to_200_once_the_node_has_joined_while_live_stays_200()
+    {
+        using var dirs = new TempDir();
+        var grader = new FakeGraderFactory();
+        await using var seed = await Node.StartAsync(dirs.Sub("seed"), ClusterRoles.Lighthouse, null, grader);
+        // A seed nobody listens on: the node runs but is not a member.
+        await using var node = await Node.StartAsync(dirs.Sub("ingest"), ClusterRoles.Ingest, "akka.tcp://mrics@127.0.0.1:9", grader);
+
+        var (live, liveBody) = await node.SendAsync(HttpMethod.Get, "/health/live");
+        Assert.Equal(HttpStatusCode.OK, live);
+        Assert.Equal("ok", liveBody.GetProperty("status").GetString());
+        var (ready, readyBody) = await node.SendAsync(HttpMethod.Get, "/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready);
+        var checks = readyBody.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("ok").GetBoolean());
+        Assert.False(checks["cluster"]);
+        Assert.True(checks["journal"]);
+        var cli = await Cli.RunAsync("health", "--host", node.HostPort);
+        Assert.Equal(3, cli.Code);
+        Assert.Contains("cluster", cli.Out);
+
+        Akka.Cluster.Cluster.Get(node.System).Join(Akka.Actor.Address.Parse(seed.Address));
+        await Eventually.UntilAsync(async () => (await node.SendAsync(HttpMethod.Get, "/health/ready")).Status, s => s == HttpStatusCode.OK, Wait, "ready after joining");
+        var json = await Cli.RunAsync("health", "--json", "--host", node.HostPort);
+        Assert.Equal(0, json.Code);
+        Assert.Equal(["cluster", "journal"], json.Json.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        var seedReady = await seed.GetJsonAsync("/health/ready");
+        Assert.Equal(["cluster"], seedReady.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task Request_paths_with_study_uids_and_patient_keys_never_reach_the_logs()
+    {
+        using var dirs = new TempDir();
+        var logs = new CapturingLoggerProvider();
+        await using var node = await Node.StartAsync(dirs.Sub("n"), ClusterRoles.Ingest, null, new FakeGraderFactory(), logs: logs);
+        const string study = "1.2.826.0.1.3680043.2.1125.424242", patient = "PK-SECRET-4711";
+        Assert.Equal(HttpStatusCode.NotFound, (await node.SendAsync(HttpMethod.Get, "/api/studies/" + study)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await node.SendAsync(HttpMethod.Get, "/api/patients/" + patient)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await node.SendAsync(HttpMethod.Get, "/api/recommendations?since=" + patient)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await node.SendAsync(HttpMethod.Post, "/api/cluster/leave", new { address = patient })).Status);
+        Assert.NotEmpty(logs.Lines); // the node logs at trace level here
+        Assert.Contains(logs.Lines, l => l.Contains("[8003]") && l.Contains("/api/cluster/leave")); // the refusal is logged, by route
+        Assert.DoesNotContain(logs.Lines, l => l.Contains(study, StringComparison.Ordinal) || l.Contains(patient, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_palette_says_clearly_when_no_endpoint_answers()
+    {
+        var r = await Cli.RunAsync("cluster", "show", "--host", "127.0.0.1:9");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("cannot reach the management endpoint", r.Error);
+    }
+}
