@@ -20,7 +20,7 @@ using MriCs.Management;
 using MriCs.Management.Agreement;
 using MriCs.Management.Telemetry;
 
-namespace MriCs.Agreement.Tests;
+namespace MriCs.Management.Tests.Agreement;
 
 /// <summary>
 /// An ingest node (cluster of one, SQLite journal) with its management endpoint on a free loopback port and the

@@ -3,15 +3,7 @@ using System.Text.Json;
 using MriCs.Actors.Agreement;
 using MriCs.Cli;
 
-namespace MriCs.Agreement.Tests;
-
-public sealed class TempDir : IDisposable
-{
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mrics-agreement-" + Guid.NewGuid().ToString("N"));
-    public TempDir() => Directory.CreateDirectory(Path);
-    public string Sub(string name) => System.IO.Path.Combine(Path, name);
-    public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
-}
+namespace MriCs.Management.Tests.Agreement;
 
 public class LiveAgreementHttpSpecs
 {
