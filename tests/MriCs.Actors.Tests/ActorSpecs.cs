@@ -70,6 +70,7 @@ public class SerializerSpec(ITestOutputHelper output) : TestKit(SpecConfig.Local
         yield return new RecordDecisions([new DecisionRow(2, "P1", "patient", "reference", 1, null)]);
         yield return new DecisionsRecorded(1, 2, 3, [new RejectedDecision(4, "grade '7' is not 0, 1 or 2")]);
         yield return new GetAgreement("north", "image", null);
+        yield return new AgreementSnapshot([new DecisionRow(0, "P1", "C4/5", "reference", 2, "north")]);
         yield return new AgreementStatus(DateTimeOffset.UnixEpoch, true, ["ensemble"], ["reference"], ["north"], "reference", 3, 4, 1, 0,
             [new AgreementEntry("image", "*", "ensemble", "reference", 4, [1, 0, 0, 0, 1, 0, 0, 1, 1], k, k, k, new KappaFigure(null, null, null, null, null, "undefined"), 1, 0)], false);
     }

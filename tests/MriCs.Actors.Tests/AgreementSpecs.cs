@@ -1,4 +1,5 @@
 using System.Text;
+using Akka.Actor;
 using Akka.Persistence.Query;
 using Akka.Persistence.Sql.Query;
 using Akka.Streams;
@@ -181,5 +182,94 @@ public class AgreementSpecs
         Assert.Equal(1, ensemble.Matrix[2 * 3 + 2]);
         Assert.Equal(1, ensemble.Matrix[0 * 3 + 0]);
         Assert.Equal(2, ensemble.ModelOnly); // C4/5 and C6/7 graded by the model only
+    }
+
+    [Fact]
+    public void The_largest_messages_stay_far_below_the_remote_frame()
+    {
+        var serializer = new MriCs.Actors.Serialization.MriCsSerializer((Akka.Actor.ExtendedActorSystem)Akka.Actor.ActorSystem.Create("frames"));
+        const int frame = 128 * 1000;
+        // A chunk of the longest identifiers the reader accepts.
+        var longest = new string('x', EvaluationCsv.MaxIdentifierLength);
+        var rows = Enumerable.Range(1, 5000).Select(i => (i, new LiveDecision(longest + i, null, longest, 2, longest))).ToList();
+        var chunks = LiveAgreementClient.Chunks(rows).ToList();
+        Assert.Equal(rows.Select(r => r.i), chunks.SelectMany(c => c).Select(r => r.Line));
+        foreach (var c in chunks)
+            Assert.True(serializer.ToBinary(new RecordDecisions(c.Select(x => Agreement.AgreementViews.ToRow(x.Line, x.Decision)).ToList())).Length < frame / 2);
+        var shortRows = Enumerable.Range(1, 1200).Select(i => (i, new LiveDecision($"P{i}", null, "r", 1, null))).ToList();
+        Assert.Equal([500, 500, 200], LiveAgreementClient.Chunks(shortRows).Select(c => c.Length));
+
+        // The fullest answer: every entry with every figure set, long site names.
+        var k = new KappaFigure(-0.123456789012345, 0.123456789012345, -0.987654321098765, 0.987654321098765, "almost perfect", null);
+        var entries = Enumerable.Range(0, AgreementStatus.MaxEntries).Select(i => new AgreementEntry("patient", new string('s', 64) + i, "ensemble", new string('r', 64),
+            long.MaxValue / 3, Enumerable.Repeat(long.MaxValue / 9, 9).ToArray(), k, k, k, k, 123456, 654321)).ToList();
+        var status = new AgreementStatus(DateTimeOffset.UtcNow, true, ["dl-v1", "dl-v2", "dl-v3", "dl-v4", "ensemble"], [new string('r', 64)],
+            Enumerable.Range(0, 20).Select(i => new string('s', 64) + i).ToList(), new string('r', 64), 1, 2, 3, 4, entries, true);
+        Assert.True(serializer.ToBinary(status).Length < frame, $"{serializer.ToBinary(status).Length} bytes");
+    }
+
+    [Fact]
+    public async Task Recovery_from_a_snapshot_and_the_events_after_it_gives_the_same_figures()
+    {
+        using var tmp = new TempDir();
+        await using var node = await TestNode.StartAsync(tmp.Sub("data"), new FakeGraderFactory(TimeSpan.Zero));
+        var registry = Akka.Hosting.ActorRegistry.For(node.System);
+        var aggregators = registry.Get<ActorKeys.StudyAggregatorRegion>();
+        const string id = "live-agreement-snapshot-spec";
+        Akka.Actor.IActorRef Start() => node.System.ActorOf(AgreementActor.Props(aggregators, null, snapshotEvery: 7, persistenceId: id));
+
+        var actor = Start();
+        var client = new LiveAgreementClient(actor);
+        var rng = new Random(8);
+        var decisions = Enumerable.Range(0, 40).Select(i => (i + 2, new LiveDecision($"SN{i % 13}", i % 5 == 4 ? null : (DiscLevel)(i % 4),
+            i % 3 == 0 ? "dr-a" : "dr-b", rng.Next(3), i % 13 < 6 ? "north" : null))).ToList();
+        foreach (var part in decisions.Chunk(9))
+            await client.RecordAsync(new DecisionUpload(part, [], 0), Wait);
+        var before = await WaitForAsync(client, s => Publish(node.System) && s.PatientsWithoutRecommendation == 12);
+        Assert.Equal(2, before.Raters.Count);
+        Assert.Equal(AgreementReport.Consensus, before.Reference);
+
+        var probe = node.System.ActorOf(Akka.Actor.Props.Create(() => new StopWatcher(actor)));
+        await probe.Ask<string>("wait", Wait);
+
+        var snapshots = Akka.Persistence.Persistence.Instance.Apply(node.System).SnapshotStoreFor(null);
+        var loaded = await snapshots.Ask<Akka.Persistence.LoadSnapshotResult>(
+            new Akka.Persistence.LoadSnapshot(id, Akka.Persistence.SnapshotSelectionCriteria.Latest, long.MaxValue), Wait);
+        Assert.NotNull(loaded.Snapshot);
+        Assert.True(loaded.Snapshot!.Metadata.SequenceNr > 0 && loaded.Snapshot.Metadata.SequenceNr % 7 == 0);
+        Assert.True(loaded.Snapshot.Metadata.SequenceNr < loaded.ToSequenceNr, "events after the snapshot too");
+        Assert.IsType<AgreementSnapshot>(loaded.Snapshot.Snapshot);
+
+        var again = new LiveAgreementClient(Start());
+        var after = await WaitForAsync(again, s => Publish(node.System) && s.PatientsWithoutRecommendation == 12);
+        Assert.Equal(Describe(before), Describe(after));
+    }
+
+    /// <summary>Publishes one recommendation on the topic as an aggregator does (again on each poll: the actor subscribes after its recovery).</summary>
+    private static bool Publish(ActorSystem system)
+    {
+        Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system).Mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(
+            StudyAggregatorActor.RecommendationsTopic, new RecommendationPublished("snap.1", Recommendation("snap.1", "SN1"))));
+        return true;
+    }
+
+    private static Recommendation Recommendation(string study, string patient)
+    {
+        var plan = MriCs.Actors.Studies.StudyAssembly.Plan(study, TestData.KeyImages(study, patient), new MriCs.Actors.Studies.AssemblyRules());
+        var results = plan.Slices.ToDictionary(s => s.SopInstanceUid, s => TestData.Graded(s.Level, s.SopInstanceUid, 1, 2));
+        return MriCs.Actors.Aggregation.StudyState.Recommend(plan, results, MriCs.Actors.Aggregation.FusionMode.Mean);
+    }
+
+    /// <summary>Stops an actor and answers "stopped" once it has terminated.</summary>
+    private sealed class StopWatcher : Akka.Actor.ReceiveActor
+    {
+        private Akka.Actor.IActorRef? _asker;
+
+        public StopWatcher(Akka.Actor.IActorRef target)
+        {
+            Context.Watch(target);
+            Receive<string>(_ => { _asker = Sender; Context.Stop(target); });
+            Receive<Akka.Actor.Terminated>(_ => _asker?.Tell("stopped"));
+        }
     }
 }

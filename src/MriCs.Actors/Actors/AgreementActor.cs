@@ -28,7 +28,11 @@ public sealed class AgreementActor : ReceivePersistentActor, IWithTimers
 
     private const int MaxCatchUpAttempts = 5;
 
+    /// <summary>Events between snapshots: recovery reads the latest snapshot and the events after it.</summary>
+    public const int DefaultSnapshotEvery = 1000;
+
     private readonly IActorRef _aggregators;
+    private readonly int _snapshotEvery;
     private readonly AgreementMetrics.AgreementGauge? _gauge;
     private readonly LiveAgreementBook _book = new();
     private readonly HashSet<string> _liveStudies = new(StringComparer.Ordinal);
@@ -37,12 +41,18 @@ public sealed class AgreementActor : ReceivePersistentActor, IWithTimers
     private LiveAgreementSnapshot _snapshot = LiveAgreementSnapshot.Empty;
     private bool _caughtUp;
 
-    public AgreementActor(IActorRef aggregators, AgreementMetrics.AgreementGauge? gauge)
+    public AgreementActor(IActorRef aggregators, AgreementMetrics.AgreementGauge? gauge, int snapshotEvery = DefaultSnapshotEvery, string persistenceId = Id)
     {
         _aggregators = aggregators;
         _gauge = gauge;
-        PersistenceId = Id;
+        _snapshotEvery = snapshotEvery;
+        PersistenceId = persistenceId;
 
+        Recover<SnapshotOffer>(o =>
+        {
+            if (o.Snapshot is AgreementSnapshot snap)
+                foreach (var row in snap.Decisions) _book.Apply(AgreementViews.ToDecision(row));
+        });
         Recover<SurgeonDecisionRecorded>(e => _book.Apply(AgreementViews.ToDecision(e)));
         Recover<RecoveryCompleted>(_ =>
         {
@@ -77,10 +87,12 @@ public sealed class AgreementActor : ReceivePersistentActor, IWithTimers
         Command<RetryCatchUp>(r => StartCatchUp(r.Attempt));
         Command<GetAgreement>(q => Sender.Tell(AgreementViews.Status(_snapshot, q, _caughtUp, DateTimeOffset.UtcNow)));
         Command<SubscribeAck>(_ => { });
+        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotFailure>(f => _log.Warning("live agreement: snapshot not saved (recovery replays more events): {0}", f.Cause.Message));
     }
 
-    public static Props Props(IActorRef aggregators, AgreementMetrics.AgreementGauge? gauge) =>
-        Akka.Actor.Props.Create(() => new AgreementActor(aggregators, gauge));
+    public static Props Props(IActorRef aggregators, AgreementMetrics.AgreementGauge? gauge, int snapshotEvery = DefaultSnapshotEvery, string persistenceId = Id) =>
+        Akka.Actor.Props.Create(() => new AgreementActor(aggregators, gauge, snapshotEvery, persistenceId));
 
     public override string PersistenceId { get; }
 
@@ -132,6 +144,8 @@ public sealed class AgreementActor : ReceivePersistentActor, IWithTimers
         PersistAll(events, e =>
         {
             _book.Apply(AgreementViews.ToDecision(e));
+            if (LastSequenceNr % _snapshotEvery == 0)
+                SaveSnapshot(new AgreementSnapshot(_book.CurrentDecisions().Select(d => AgreementViews.ToRow(0, d)).ToList()));
             if (--remaining == 0)
             {
                 Publish();

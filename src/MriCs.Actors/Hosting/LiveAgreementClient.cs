@@ -20,7 +20,7 @@ public sealed class LiveAgreementClient(IActorRef agreement)
         int added = 0, changed = 0, duplicate = 0;
         var rejected = upload.Problems.Select(p => new RejectedDecision(p.Line, p.Problem)).ToList();
         var done = 0;
-        foreach (var chunk in upload.Rows.Chunk(RecordDecisions.MaxRows))
+        foreach (var chunk in Chunks(upload.Rows))
         {
             DecisionsRecorded r;
             try
@@ -40,6 +40,26 @@ public sealed class LiveAgreementClient(IActorRef agreement)
             done += chunk.Length;
         }
         return new DecisionsRecorded(added, changed, duplicate, rejected.OrderBy(x => x.Line).ToList());
+    }
+
+    /// <summary>Rows in order, at most <see cref="RecordDecisions.MaxRows"/> and about <see cref="RecordDecisions.MaxChunkChars"/> characters of text per chunk.</summary>
+    public static IEnumerable<(int Line, LiveDecision Decision)[]> Chunks(IReadOnlyList<(int Line, LiveDecision Decision)> rows)
+    {
+        var chunk = new List<(int, LiveDecision)>();
+        var chars = 0;
+        foreach (var row in rows)
+        {
+            var size = RecordDecisions.RowOverhead + row.Decision.PatientId.Length + row.Decision.Rater.Length + (row.Decision.Site?.Length ?? 0);
+            if (chunk.Count > 0 && (chunk.Count >= RecordDecisions.MaxRows || chars + size > RecordDecisions.MaxChunkChars))
+            {
+                yield return [.. chunk];
+                chunk.Clear();
+                chars = 0;
+            }
+            chunk.Add(row);
+            chars += size;
+        }
+        if (chunk.Count > 0) yield return [.. chunk];
     }
 
     public Task<AgreementStatus> GetAsync(GetAgreement query, TimeSpan timeout, CancellationToken cancellation = default) =>

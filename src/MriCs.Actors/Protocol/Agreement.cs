@@ -10,14 +10,23 @@ namespace MriCs.Actors.Protocol;
 public sealed record SurgeonDecisionRecorded(string PatientId, string Level, string Rater, int Grade, string? Site,
     DateTimeOffset RecordedAt, int? PreviousGrade) : IMriCsMessage;
 
+/// <summary>Snapshot of the live agreement: every current decision (Line 0) with its patient's site; the journal keeps the history.</summary>
+public sealed record AgreementSnapshot(IReadOnlyList<DecisionRow> Decisions) : IMriCsMessage;
+
 /// <summary>One row of an upload, already read: its line (CSV) or element number (JSON).</summary>
 public sealed record DecisionRow(int Line, string PatientId, string Level, string Rater, int Grade, string? Site);
 
 /// <summary>Records decisions in order (a chunk of an upload, small enough for one remote frame). Answered by <see cref="DecisionsRecorded"/> once every new decision is persisted.</summary>
 public sealed record RecordDecisions(IReadOnlyList<DecisionRow> Rows) : IMriCsMessage
 {
-    /// <summary>Rows per message: keeps a chunk far below Akka.Remote's frame size.</summary>
+    /// <summary>Rows per message at most.</summary>
     public const int MaxRows = 500;
+
+    /// <summary>Text per message at most (identifiers, about): keeps a chunk far below Akka.Remote's 128 KB frame whatever the identifiers' lengths.</summary>
+    public const int MaxChunkChars = 56 * 1024;
+
+    /// <summary>JSON of a row besides its identifiers (property names, line, level, grade).</summary>
+    public const int RowOverhead = 80;
 }
 
 /// <summary>A row refused, with its line and the reason (never the patient id).</summary>
@@ -49,5 +58,5 @@ public sealed record AgreementStatus(DateTimeOffset AsOf, bool CaughtUp, IReadOn
     IReadOnlyList<string> Sites, string? Reference, int Patients, int Decisions, int PatientsWithoutRecommendation,
     int PatientsWithoutDecisions, IReadOnlyList<AgreementEntry> Entries, bool Truncated) : IMriCsMessage
 {
-    public const int MaxEntries = 200;
+    public const int MaxEntries = 120;
 }

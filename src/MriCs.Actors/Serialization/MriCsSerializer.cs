@@ -51,6 +51,7 @@ public sealed class MriCsSerializer(ExtendedActorSystem system) : SerializerWith
         [typeof(DecisionsRecorded)] = "m.dd1",
         [typeof(GetAgreement)] = "m.ga1",
         [typeof(AgreementStatus)] = "m.as1",
+        [typeof(AgreementSnapshot)] = "e.an1",
     };
 
     private static readonly Dictionary<string, Type> Types = Manifests.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);

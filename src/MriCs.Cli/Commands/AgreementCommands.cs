@@ -47,7 +47,7 @@ public static class AgreementCommands
                 if (r.RejectedRowsTruncated) ctx.Error.WriteLine($"({r.Rejected - r.RejectedRows.Count} more refused rows not listed)");
             }
             return r.Rejected > 0 ? 1 : 0;
-        });
+        }, TimeSpan.FromMinutes(30)); // a large file is recorded chunk by chunk, each persisted before the next
     }
 
     private static int Show(CliArgs args, CliContext ctx)

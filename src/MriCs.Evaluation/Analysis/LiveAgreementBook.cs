@@ -150,6 +150,15 @@ public sealed class LiveAgreementBook(int maxPatients = 1_000_000, int maxNames 
         return null;
     }
 
+    /// <summary>
+    /// Every current decision (the latest per patient, level and rater) with its patient's site: applying them to an
+    /// empty book gives the same figures (what a snapshot keeps).
+    /// </summary>
+    public IEnumerable<LiveDecision> CurrentDecisions() =>
+        _patients.OrderBy(p => p.Key, StringComparer.Ordinal).SelectMany(p => p.Value.Decisions
+            .OrderBy(d => d.Key.Rater, StringComparer.Ordinal).ThenBy(d => d.Key.Level)
+            .Select(d => new LiveDecision(p.Key, d.Key.Level, d.Key.Rater, d.Value, p.Value.Site)));
+
     /// <summary>Records a decision (checked before, or replayed from a journal): the latest grade per (patient, level, rater) counts.</summary>
     public void Apply(LiveDecision d)
     {

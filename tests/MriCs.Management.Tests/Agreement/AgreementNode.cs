@@ -18,8 +18,9 @@ using MriCs.Evaluation.Input;
 using MriCs.Inference.Preprocessing;
 using MriCs.Management;
 using MriCs.Management.Agreement;
+using MriCs.Management.Telemetry;
 
-namespace MriCs.Agreement.Tests;
+namespace MriCs.Management.Tests.Agreement;
 
 /// <summary>
 /// An ingest node (cluster of one, SQLite journal) with its management endpoint on a free loopback port and the
@@ -58,7 +59,7 @@ public sealed class AgreementNode : IAsyncDisposable
         var host = MriCsNode.Build(settings, s =>
         {
             s.AddSingleton<IInstanceReader>(new NoReader());
-            s.AddMriCsManagement().AddLiveAgreement();
+            s.AddMriCsManagement().AddMriCsMetrics().AddLiveAgreement();
         }, configureAkka: a => a.AddHocon("akka.test.timefactor = 4", HoconAddMode.Prepend));
         await host.StartAsync();
         var address = host.Services.GetRequiredService<ManagementHost>().Address ?? throw new InvalidOperationException("management endpoint did not start");

@@ -3,15 +3,7 @@ using System.Text.Json;
 using MriCs.Actors.Agreement;
 using MriCs.Cli;
 
-namespace MriCs.Agreement.Tests;
-
-public sealed class TempDir : IDisposable
-{
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mrics-agreement-" + Guid.NewGuid().ToString("N"));
-    public TempDir() => Directory.CreateDirectory(Path);
-    public string Sub(string name) => System.IO.Path.Combine(Path, name);
-    public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
-}
+namespace MriCs.Management.Tests.Agreement;
 
 public class LiveAgreementHttpSpecs
 {
@@ -66,6 +58,14 @@ public class LiveAgreementHttpSpecs
         var southV2 = all.Entries.Single(e => e is { Unit: "patient", Site: "south", Model: "dl-v2" });
         Assert.Equal(southV2.ThreeClass.Kappa, measured["south|dl-v2|3|patient"]);
         Assert.DoesNotContain(measured.Keys, k => k.Contains("LA0", StringComparison.Ordinal));
+
+        // ... and so does the Prometheus text of GET /metrics.
+        var metrics = await node.Http.GetStringAsync("/metrics");
+        var line = metrics.Split('\n').Single(l => l.StartsWith("mrics_agreement_kappa{", StringComparison.Ordinal)
+            && l.Contains("site=\"*\"") && l.Contains("version=\"ensemble\"") && l.Contains("classes=\"3\"") && l.Contains("unit=\"image\""));
+        var value = double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(ensemble.ThreeClass.Kappa!.Value, value, 1e-9);
+        Assert.DoesNotContain("LA0", metrics);
     }
 
     [Fact]
