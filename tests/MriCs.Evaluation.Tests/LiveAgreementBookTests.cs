@@ -116,6 +116,15 @@ public class LiveAgreementBookTests
         var decidedPatients = references.Rows.Select(r => r.PatientId).ToHashSet();
         Assert.Equal(predictedPatients.Except(decidedPatients).Count(), live.PatientsWithPredictionsOnly);
         Assert.Equal(decidedPatients.Except(predictedPatients).Count(), live.PatientsWithDecisionsOnly);
+
+        // What a snapshot keeps (the current decisions with their sites) rebuilds the same figures.
+        var copy = new LiveAgreementBook();
+        foreach (var d in book.CurrentDecisions()) copy.Apply(d);
+        foreach (var g in predictions.Rows.GroupBy(r => r.PatientId)) copy.SetPredictions(g.Key, Predictions(g).ToList());
+        var rebuilt = copy.Snapshot();
+        Assert.Equal(live.Decisions, rebuilt.Decisions);
+        Assert.Equal(live.Cells.Select(c => (c.Unit, c.Site, c.Model, c.Reference, c.ModelOnly, c.ReferenceOnly, string.Join(",", c.ThreeClassMatrix.ToArray()))),
+            rebuilt.Cells.Select(c => (c.Unit, c.Site, c.Model, c.Reference, c.ModelOnly, c.ReferenceOnly, string.Join(",", c.ThreeClassMatrix.ToArray()))));
     }
 
     [Fact]
