@@ -21,7 +21,7 @@ public static class ClusterScaleBench
 {
     public static IReadOnlyList<CliCommand> All { get; } =
     [
-        new("bench cluster", "bench cluster [--workers 1,2,4] [--patients N] [--seed S] [--models DIR] [--in-flight N] [--timeout SECONDS]", Run),
+        new("bench cluster", "bench cluster [--workers 1,2,4] [--patients N] [--seed S] [--models DIR] [--in-flight N] [--provider cpu|cuda|auto] [--timeout SECONDS]", Run),
     ];
 
     private sealed record Measured(int Workers, int Studies, double Seconds, double StudiesPerHour, IReadOnlyList<double> WorkerCpuSeconds, double IngestCpuSeconds);
@@ -37,6 +37,8 @@ public static class ClusterScaleBench
         var inFlight = args.Int("in-flight", 8);
         var timeout = TimeSpan.FromSeconds(args.Int("timeout", 1800));
         var models = Path.GetFullPath(CliPaths.Models(args));
+        var provider = args.Option("provider") ?? "cpu";
+        if (provider is not ("cpu" or "cuda" or "auto")) throw new CliUsageException($"--provider: '{provider}' is not cpu, cuda or auto");
         var self = Assembly.GetEntryAssembly()?.Location is { Length: > 0 } loc ? loc : throw new InvalidOperationException("cannot find mrics.dll");
 
         var root = Directory.CreateTempSubdirectory("mrics-bench-cluster-").FullName;
@@ -51,12 +53,12 @@ public static class ClusterScaleBench
             foreach (var n in workers)
             {
                 ctx.Error.WriteLine($"--- {n} GPU-worker process(es) ---");
-                var m = RunOnce(self, models, root, folders, n, seed, inFlight, timeout, ctx.Error);
+                var m = RunOnce(self, models, provider, root, folders, n, seed, inFlight, timeout, ctx.Error);
                 results.Add(m);
                 ctx.Error.WriteLine($"{n} worker(s): {m.Studies} studies in {m.Seconds:0.0} s = {m.StudiesPerHour:0} studies/h");
                 ctx.Error.WriteLine($"  CPU seconds while timed: ingest {m.IngestCpuSeconds:0.0}, workers {string.Join(" ", m.WorkerCpuSeconds.Select(c => c.ToString("0.0", CultureInfo.InvariantCulture)))}");
             }
-            Print(ctx.Out, results, inFlight);
+            Print(ctx.Out, results, inFlight, provider);
             return 0;
         }
         catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or DicomNetworkException or IOException)
@@ -70,11 +72,11 @@ public static class ClusterScaleBench
         }
     }
 
-    private static void Print(TextWriter w, IReadOnlyList<Measured> results, int inFlight)
+    private static void Print(TextWriter w, IReadOnlyList<Measured> results, int inFlight, string provider)
     {
         var one = results.FirstOrDefault(r => r.Workers == 1);
         w.WriteLine();
-        w.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}; CPU slots (1 per worker process, 1 intra-op thread, {inFlight} slices in flight per slot)");
+        w.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}; 1 slot per worker process (provider {provider}, 1 intra-op thread, {inFlight} slices in flight per slot)");
         w.WriteLine($"{"workers",7} {"studies",8} {"seconds",8} {"studies/h",10} {"efficiency",11}   CPU s while timed: ingest | each worker");
         foreach (var r in results)
         {
@@ -87,7 +89,7 @@ public static class ClusterScaleBench
                 $"above {Environment.ProcessorCount} workers the efficiency is bounded by {Environment.ProcessorCount}/N whatever the cluster does.");
     }
 
-    private static Measured RunOnce(string self, string models, string root, IReadOnlyList<string> folders, int n, int seed, int inFlight, TimeSpan timeout, TextWriter log)
+    private static Measured RunOnce(string self, string models, string provider, string root, IReadOnlyList<string> folders, int n, int seed, int inFlight, TimeSpan timeout, TextWriter log)
     {
         var dir = Path.Combine(root, $"cluster-{n}");
         var warmups = Path.Combine(dir, "warmup");
@@ -110,7 +112,7 @@ public static class ClusterScaleBench
             nodes[0].WaitFor("mrics node up", TimeSpan.FromMinutes(2));
             for (var i = 0; i < n; i++)
                 nodes.Add(Node.Start(self, dir, $"worker-{i + 1}", env, "serve", "--roles", "gpu-worker", "--port", I(FreePort()), "--seed-node", seedNode,
-                    "--slots", "1", "--provider", "cpu", "--models", models, "--data-dir", Path.Combine(dir, $"worker-{i + 1}")));
+                    "--slots", "1", "--provider", provider, "--models", models, "--data-dir", Path.Combine(dir, $"worker-{i + 1}")));
             foreach (var w in nodes.Skip(1)) w.WaitFor("mrics node up", TimeSpan.FromMinutes(2));
             var ingestData = Path.Combine(dir, "ingest");
             var ingest = Node.Start(self, dir, "ingest", env, "serve", "--roles", "ingest", "--port", I(FreePort()), "--seed-node", seedNode,
