@@ -56,6 +56,7 @@ public sealed class Node : IAsyncDisposable
             s.AddSingleton<IInstanceReader>(new FakeReader());
             s.AddSingleton<ISliceGraderFactory>(grader);
             s.AddMriCsManagement();
+            MriCs.Management.Slots.SlotManagementServices.AddGpuSlotManagement(s);
             if (logs is not null) s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
         }, logLevel: logs is null ? Microsoft.Extensions.Logging.LogLevel.Warning : Microsoft.Extensions.Logging.LogLevel.Trace, configureAkka: a => a.AddHocon(
             "akka.test.timefactor = 4\n" + (hocon ?? ""), HoconAddMode.Prepend));
