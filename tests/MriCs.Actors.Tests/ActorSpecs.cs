@@ -319,4 +319,48 @@ public class AssemblerSpec(ITestOutputHelper output) : TestKit(SpecConfig.Local,
         aggregators.Reply(new StudyOpenAck("5.2", Duplicate: true, Finished: true));
         dispatcher.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
     }
+
+    [Fact]
+    public void The_same_instances_again_after_their_study_was_planned_open_no_second_plan()
+    {
+        // A journal-mode SCP replays what it acknowledged before a crash; the staging rescan reads it too.
+        var aggregators = CreateTestProbe();
+        var dispatcher = CreateTestProbe();
+        var assembler = Sys.ActorOf(StudyAssemblerActor.Props(new AssemblyRules(), TimeSpan.FromMilliseconds(300), aggregators.Ref, dispatcher.Ref));
+        var images = KeyImages("5.3");
+        assembler.Tell(new InstancesArrived([.. images, images[0]])); // twice in one batch: one slice
+        var open = aggregators.ExpectMsg<OpenStudy>();
+        Assert.Equal(4, open.Plan.Slices.Count);
+        aggregators.Reply(new StudyOpenAck("5.3", Duplicate: false, Finished: false));
+        for (var i = 0; i < 4; i++)
+        {
+            var offer = dispatcher.ExpectMsg<SubmitSlice>();
+            dispatcher.Reply(new SliceAccepted(offer.Task.SopInstanceUid));
+        }
+        assembler.Tell(new InstancesArrived(images));
+        assembler.Tell(new InstancesArrived([images[2]]));
+        // No second (partial) plan, even after the inactivity timeout, and no task offered twice.
+        aggregators.ExpectNoMsg(TimeSpan.FromSeconds(2));
+        dispatcher.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        // A new instance of the same study is still new: it is planned (a late arrival).
+        var late = Header("5.3", "5.3.99", null, z: 40);
+        assembler.Tell(new InstancesArrived([late, images[1]]));
+        var again = aggregators.ExpectMsg<OpenStudy>(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(again.Plan.Slices, s => images.Any(i => i.SopInstanceUid == s.SopInstanceUid));
+    }
+
+    [Fact]
+    public void Planned_instances_memory_is_bounded_oldest_study_first()
+    {
+        var planned = new PlannedInstances(maxStudies: 2);
+        planned.Add("a", ["a.1"]);
+        planned.Add("b", ["b.1"]);
+        planned.Add("a", ["a.2"]);
+        Assert.True(planned.Contains("a", "a.1") && planned.Contains("a", "a.2") && planned.Contains("b", "b.1"));
+        Assert.False(planned.Contains("b", "a.1"));
+        planned.Add("c", ["c.1"]);
+        Assert.Equal(2, planned.Studies);
+        Assert.False(planned.Contains("a", "a.1"));
+        Assert.True(planned.Contains("c", "c.1"));
+    }
 }

@@ -47,4 +47,16 @@ public class OptionsTests
         Assert.Contains(problems, p => p.Contains("'oracle'"));
         Assert.Contains(problems, p => p.Contains("median"));
     }
+
+    [Fact]
+    public void Dicom_storage_mode_is_direct_by_default_journal_when_asked_and_anything_else_is_refused()
+    {
+        Assert.Equal(MriCs.Dicom.Network.StorageMode.Direct, Bind([]).Dicom.ParsedStorageMode);
+        var journal = Bind(new() { ["MriCs:Dicom:StorageMode"] = "Journal" });
+        Assert.Equal(MriCs.Dicom.Network.StorageMode.Journal, journal.Dicom.ParsedStorageMode);
+        Assert.Empty(journal.Validate());
+        var bad = Bind(new() { ["MriCs:Dicom:StorageMode"] = "wal" });
+        Assert.Null(bad.Dicom.ParsedStorageMode);
+        Assert.Contains(bad.Validate(), p => p == "MriCs:Dicom:StorageMode 'wal' must be direct or journal");
+    }
 }

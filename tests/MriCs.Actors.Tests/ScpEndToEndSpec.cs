@@ -37,8 +37,10 @@ public class ScpEndToEndSpec
         Assert.True(p.ExitCode == 0, $"storescu exit {p.ExitCode}: {err.Result}");
     }
 
-    [Fact]
-    public async Task Studies_pushed_through_the_scp_get_one_recommendation_each_even_when_pushed_twice()
+    [Theory]
+    [InlineData("direct")]
+    [InlineData("journal")] // MriCs:Dicom:StorageMode: the write-ahead journal, files made in the background
+    public async Task Studies_pushed_through_the_scp_get_one_recommendation_each_even_when_pushed_twice(string storageMode)
     {
         using var tmp = new TempDir();
         var studies = tmp.Sub("studies");
@@ -58,6 +60,7 @@ public class ScpEndToEndSpec
             ["MriCs:Inference:Provider"] = "cpu",
             ["MriCs:Dicom:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["MriCs:Dicom:Bind"] = "127.0.0.1",
+            ["MriCs:Dicom:StorageMode"] = storageMode,
             ["MriCs:Ingest:StudyInactivity"] = "00:00:02",
         }, s => s.AddMriCsRuntime());
         await host.StartAsync();
@@ -70,6 +73,7 @@ public class ScpEndToEndSpec
             var first = await client.WaitForRecommendationsAsync(studyUids, TimeSpan.FromMinutes(5));
             Assert.All(first, r => Assert.NotNull(r.Grade));
             Assert.True(File.Exists(Directory.EnumerateFiles(tmp.Sub("data"), "*.dcm", SearchOption.AllDirectories).First()), "staged files kept");
+            Assert.Equal(storageMode == "journal", Directory.Exists(Path.Combine(tmp.Sub("data"), "staging", ".journal")));
 
             StoreScu(port, studies); // the same studies again
             await Task.Delay(TimeSpan.FromSeconds(5)); // past the inactivity timeout: the studies are re-assembled

@@ -52,6 +52,13 @@ public sealed class PeerProcess : IDisposable
         return (p._process.ExitCode, p.Output);
     }
 
+    /// <summary>kill -9: SIGKILL, no shutdown code runs; returns once the process is gone.</summary>
+    public void Kill9()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
     public async Task<int> WaitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

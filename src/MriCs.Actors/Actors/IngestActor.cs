@@ -118,7 +118,16 @@ public sealed class IngestActor : ReceiveActor, IWithTimers
         return (headers, rejected);
     }
 
-    private static IEnumerable<string> EnumerateFiles(string directory) =>
-        Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden })
+    /// <summary>
+    /// The files of a folder tree, without anything under a dot-folder or named with a dot first: the C-STORE SCP's
+    /// own work files (staging/.incoming *.part/*.mat, the journal's staging/.journal segments and checkpoint) are
+    /// never instances to ingest.
+    /// </summary>
+    internal static IEnumerable<string> EnumerateFiles(string directory)
+    {
+        var root = directory;
+        return Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden })
+            .Where(f => !Path.GetRelativePath(root, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
             .Order(StringComparer.Ordinal);
+    }
 }

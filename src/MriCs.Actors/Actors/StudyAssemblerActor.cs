@@ -24,6 +24,7 @@ public sealed class StudyAssemblerActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, Buffer> _open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<IActorRef>> _waiters = new(StringComparer.Ordinal);
     private readonly Queue<SliceTask> _outbox = new();
+    private readonly PlannedInstances _planned = new();
     private bool _awaitingReply, _paused;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -96,13 +97,18 @@ public sealed class StudyAssemblerActor : ReceiveActor, IWithTimers
 
     private void Arrived(IReadOnlyList<InstanceHeader> instances)
     {
+        var touched = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var i in instances)
         {
+            // Already in a plan (a journal replay after a crash, the staging rescan, a sender's retry): nothing new.
+            if (_planned.Contains(i.StudyInstanceUid, i.SopInstanceUid)) continue;
             if (!_open.TryGetValue(i.StudyInstanceUid, out var b)) _open[i.StudyInstanceUid] = b = new Buffer();
             b.Instances[i.SopInstanceUid] = i;
             b.LastArrival = DateTime.UtcNow;
+            if (seen.Add(i.StudyInstanceUid)) touched.Add(i.StudyInstanceUid);
         }
-        foreach (var uid in instances.Select(i => i.StudyInstanceUid).Distinct(StringComparer.Ordinal).ToList())
+        foreach (var uid in touched)
         {
             var b = _open[uid];
             if (b.Planning) continue;
@@ -121,6 +127,7 @@ public sealed class StudyAssemblerActor : ReceiveActor, IWithTimers
     {
         if (!_open.TryGetValue(uid, out var b) || b.Planning) return;
         b.Planning = true;
+        _planned.Add(uid, b.Instances.Keys);
         var plan = StudyAssembly.Plan(uid, b.Instances.Values.ToList(), _rules);
         IngestLog.StudyAssembled(_log, LogSafe.Uid(uid), plan.Slices.Count, plan.Missing.Count);
         Open(plan);

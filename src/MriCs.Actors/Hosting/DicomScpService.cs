@@ -33,11 +33,13 @@ public sealed class PipelineInstanceSink(IInstanceReader reader, IngestPressure 
 /// <summary>
 /// The ingest node's DICOM C-STORE SCP (MriCs:Dicom:Port; unset = off): durable files under DATA_DIR/staging
 /// (Study/Series/SOP.dcm, never deleted at start-up), each handed to the study assembler once stored.
+/// MriCs:Dicom:StorageMode = direct (default) | journal (write-ahead journal in staging/.journal).
 /// </summary>
 public sealed class DicomScpService(IOptions<MriCsOptions> options, IServiceProvider services, ILogger<DicomScpService> log)
     : IHostedService, IAsyncDisposable
 {
     private DicomServer? _server;
+    private FileStorageProvider? _store;
 
     public IPEndPoint? EndPoint => _server?.LocalEndPoint;
 
@@ -49,20 +51,35 @@ public sealed class DicomScpService(IOptions<MriCsOptions> options, IServiceProv
         var registry = services.GetRequiredService<ActorRegistry>();
         var sink = new PipelineInstanceSink(services.GetRequiredService<IInstanceReader>(),
             services.GetService<IngestPressure>() ?? new IngestPressure(o.Ingest.MaxWaitingTasks), () => registry.Get<ActorKeys.Assembler>());
-        var store = new FileStorageProvider(new FileStorageOptions { Directory = staging }, sink);
-        _server = new DicomServer(new DicomScpOptions { AeTitle = o.Dicom.AeTitle }, store, logger: log);
+        var mode = o.Dicom.ParsedStorageMode ?? throw new InvalidOperationException($"MriCs:Dicom:StorageMode '{o.Dicom.StorageMode}' must be direct or journal");
+        // Journal mode: acknowledged instances not yet made into files at the last stop or crash are replayed here
+        // (and handed to the assembler again, which ignores instances it already planned).
+        _store = new FileStorageProvider(new FileStorageOptions { Directory = staging, Mode = mode }, sink, log);
+        _server = new DicomServer(new DicomScpOptions { AeTitle = o.Dicom.AeTitle }, _store, logger: log);
         _server.Start(new IPEndPoint(IPAddress.Parse(o.Dicom.Bind), port));
         IngestLog.ScpListening(log, o.Dicom.AeTitle, _server.LocalEndPoint, staging);
         return Task.CompletedTask;
     }
 
+    /// <summary>Journal mode: acknowledged instances whose file is not made yet (0 in direct mode or when off).</summary>
+    public long MaterializationBacklog => _store?.MaterializationBacklog ?? 0;
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_server is not null) await _server.StopAsync().ConfigureAwait(false);
+        await DisposeStoreAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
         if (_server is not null) await _server.DisposeAsync().ConfigureAwait(false);
+        await DisposeStoreAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Journal mode: materializes what the journal holds (bounded; the rest replays at the next start).</summary>
+    private async Task DisposeStoreAsync()
+    {
+        var store = Interlocked.Exchange(ref _store, null);
+        if (store is not null) await store.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -51,6 +51,7 @@ public sealed class MriCsOptions
         if (Dicom.Port is < 0 or > 65535) yield return $"MriCs:Dicom:Port {Dicom.Port} is not a port";
         if (string.IsNullOrWhiteSpace(Dicom.AeTitle) || Dicom.AeTitle.Length > 16) yield return "MriCs:Dicom:AeTitle must be 1..16 characters";
         if (!System.Net.IPAddress.TryParse(Dicom.Bind, out _)) yield return $"MriCs:Dicom:Bind '{Dicom.Bind}' is not an IP address";
+        if (Dicom.ParsedStorageMode is null) yield return $"MriCs:Dicom:StorageMode '{Dicom.StorageMode}' must be direct or journal";
         string? fusionProblem = null;
         try { Fusion.Parse(Aggregation.Fusion); } catch (ArgumentException ex) { fusionProblem = ex.Message; }
         if (fusionProblem is not null) yield return "MriCs:Aggregation:Fusion: " + fusionProblem;
@@ -149,4 +150,18 @@ public sealed class DicomSettings
     public int? Port { get; set; }
     public string AeTitle { get; set; } = "MRICS";
     public string Bind { get; set; } = "0.0.0.0";
+
+    /// <summary>
+    /// "direct" (default: each instance written and fsynced as its own file before the success) or "journal"
+    /// (write-ahead journal under staging/.journal, files made in the background; see docs/conformance.md).
+    /// </summary>
+    public string StorageMode { get; set; } = "direct";
+
+    /// <summary>The parsed <see cref="StorageMode"/>; null when it is neither direct nor journal.</summary>
+    public MriCs.Dicom.Network.StorageMode? ParsedStorageMode => StorageMode?.Trim().ToLowerInvariant() switch
+    {
+        "direct" => MriCs.Dicom.Network.StorageMode.Direct,
+        "journal" => MriCs.Dicom.Network.StorageMode.Journal,
+        _ => null,
+    };
 }

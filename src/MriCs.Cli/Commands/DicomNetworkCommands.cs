@@ -18,7 +18,7 @@ public static class DicomNetworkCommands
         new("dicom echo", "dicom echo --host H --port P --called-ae AE [--calling-ae AE]" + TlsClientUsage, Echo, "tls"),
         new("dicom send", "dicom send --host H --port P --called-ae AE [--calling-ae AE]" + TlsClientUsage + " PATH...", Send, "tls"),
         new("dicom scp", "dicom scp --port P --ae-title AE --out DIR [--allow AE[@HOST] ...] [--bind IP] [--max-associations N] "
-            + "[--storage direct|journal] [--durability none|file|full] [--min-free-mb N] [--max-pdu BYTES] [--tls-cert PEM --tls-key PEM [--tls-ca PEM --require-client-cert]] [--verbose]",
+            + "[--storage direct|journal] [--journal-linger-ms MS] [--durability none|file|full] [--min-free-mb N] [--max-pdu BYTES] [--tls-cert PEM --tls-key PEM [--tls-ca PEM --require-client-cert]] [--verbose]",
             Scp, "require-client-cert", "verbose"),
     ];
 
@@ -117,6 +117,7 @@ public static class DicomNetworkCommands
             Durability = durability,
             Mode = mode,
             MinFreeBytes = args.Int("min-free-mb", 512) * 1024L * 1024,
+            JournalMaterializeLinger = TimeSpan.FromMilliseconds(args.Int("journal-linger-ms", 200)),
         }, logger: logger);
         var server = new DicomServer(options, storage, logger: logger);
         using var stop = new CancellationTokenSource();
