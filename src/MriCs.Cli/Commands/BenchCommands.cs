@@ -5,6 +5,7 @@ using MriCs.Inference.Pipeline;
 using MriCs.Inference.Preprocessing;
 using MriCs.Inference.Sessions;
 using MriCs.Phantom;
+using MriCs.Phantom.Studies;
 
 namespace MriCs.Cli.Commands;
 
@@ -34,13 +35,17 @@ public static class BenchCommands
         catch (ManifestException ex) { ctx.Error.WriteLine($"mrics bench inference: {ex.Message}"); return 2; }
         var setId = args.Option("model-set") ?? manifest.ModelSets.FirstOrDefault(s => s.Classifiers.Count > 1)?.Id ?? manifest.ModelSets[0].Id;
 
-        // Synthetic phantom slices (seeded): the 8-bit images the models see.
-        var images = PhantomGenerator.Patients(new PhantomOptions(Seed: 20261127), patients)
-            .SelectMany(p => p.Slices)
-            .Select(s => new GrayImage(s.Width, s.Height, s.ToGray8()))
+        // Synthetic phantom slices (seeded): the graded axial T2 key images, written as DICOM Part 10 bytes in
+        // memory; the pipeline side decodes them on every iteration.
+        var options = new PhantomOptions(Seed: 20261127);
+        var study = new StudyOptions { Distractors = false };
+        var dicom = Enumerable.Range(0, patients)
+            .SelectMany(i => PhantomStudy.Build(options, i, study))
+            .Where(f => f.Truth is not null)
+            .Select(f => f.File.ToBytes())
             .ToList();
         var factory = new OnnxSessionFactory(ExecutionProviderOptions.Parse(args.Option("provider")));
-        var result = InferenceBenchmark.RunAsync(dir, manifest, setId, factory, images, slices, BenchOptions).GetAwaiter().GetResult();
+        var result = InferenceBenchmark.RunAsync(dir, manifest, setId, factory, dicom, slices, BenchOptions).GetAwaiter().GetResult();
 
         if (args.Flag("json"))
         {
@@ -48,6 +53,8 @@ public static class BenchCommands
             {
                 slices = result.Slices,
                 modelSet = setId,
+                pipelineInput = "DICOM Part 10 bytes, decoded every slice",
+                distinctSlices = dicom.Count,
                 pipelineSlicesPerSecond = Math.Round(result.PipelineSlicesPerSecond, 2),
                 rawOrtSlicesPerSecond = Math.Round(result.RawOrtSlicesPerSecond, 2),
                 ratio = Math.Round(result.Ratio, 3),
@@ -57,25 +64,44 @@ public static class BenchCommands
                 classifierMaxBatch = result.ClassifierMaxBatch,
                 classifierPreferredBatches = result.ClassifierPreferredBatches,
                 rawModels = result.RawModels.Select(r => new { id = r.ModelId, batch = r.BatchSize, msPerImage = Math.Round(r.MillisecondsPerImage, 3) }),
+                decodeMsPerSlice = Math.Round(result.DecodeMillisecondsPerSlice, 3),
                 outcomes = result.Outcomes,
                 memory = new
                 {
+                    sampleEverySlices = MemorySampling.Interval(result.Slices),
+                    firstWorkingSetMB = result.Memory.Samples.Count > 0 ? Math.Round(result.Memory.Samples[0].WorkingSetMiB, 1) : 0,
+                    lastWorkingSetMB = result.Memory.Samples.Count > 0 ? Math.Round(result.Memory.Samples[^1].WorkingSetMiB, 1) : 0,
+                    workingSetGrowthPercent = Math.Round(100 * result.Memory.WorkingSetGrowthFraction, 1),
                     managedGrowthBytes = result.Memory.ManagedGrowthBytes,
                     workingSetGrowthBytes = result.Memory.WorkingSetGrowthBytes,
                     maxWorkingSetBytes = result.Memory.MaxWorkingSetBytes,
-                    samples = result.Memory.Samples.Select(s => new { slices = s.SlicesDone, managed = s.ManagedBytes, workingSet = s.WorkingSetBytes }),
+                    samples = result.Memory.Samples.Select(s => new { slices = s.SlicesDone, managed = s.ManagedBytes, workingSet = s.WorkingSetBytes, managedMB = Math.Round(s.ManagedMiB, 1), workingSetMB = Math.Round(s.WorkingSetMiB, 1) }),
                 },
-                machine = new { cores = Environment.ProcessorCount, os = Environment.OSVersion.VersionString },
+                machine = new { cores = Environment.ProcessorCount, os = Environment.OSVersion.VersionString, loadAverage = LoadAverage() },
             }, new JsonSerializerOptions { WriteIndented = true }));
             return 0;
         }
-        ctx.Out.WriteLine($"bench inference: {result.Slices} phantom slices, model set {setId}, provider {result.ExecutionProvider}, {Environment.ProcessorCount} cores");
-        ctx.Out.WriteLine($"  pipeline (dynamic batching)   {result.PipelineSlicesPerSecond,8:0.0} slices/s");
+        ctx.Out.WriteLine($"bench inference: {result.Slices} phantom slices ({dicom.Count} distinct DICOM files), model set {setId}, provider {result.ExecutionProvider}, {Environment.ProcessorCount} cores, load {LoadAverage() ?? "n/a"}");
+        ctx.Out.WriteLine($"  pipeline (decode+batching)    {result.PipelineSlicesPerSecond,8:0.0} slices/s  (decode {result.DecodeMillisecondsPerSlice:0.000} ms/slice)");
         ctx.Out.WriteLine($"  bare ORT sessions (baseline)  {result.RawOrtSlicesPerSecond,8:0.0} slices/s");
         ctx.Out.WriteLine($"  ratio                         {result.Ratio,8:0.00}");
         foreach (var r in result.RawModels) ctx.Out.WriteLine($"    {r.ModelId,-28} batch {r.BatchSize,3}  {r.MillisecondsPerImage,8:0.000} ms/image");
         ctx.Out.WriteLine($"  outcomes: {string.Join(", ", result.Outcomes.Select(kv => $"{kv.Key} {kv.Value}"))}");
+        foreach (var m in result.Memory.Samples)
+            ctx.Out.WriteLine($"    after {m.SlicesDone,6} slices: managed {m.ManagedMiB,7:0.0} MiB, working set {m.WorkingSetMiB,7:0.0} MiB");
         ctx.Out.WriteLine($"  memory: working set {result.Memory.WorkingSetGrowthBytes / 1048576.0:+0.0;-0.0} MiB, managed {result.Memory.ManagedGrowthBytes / 1048576.0:+0.0;-0.0} MiB over the run (max working set {result.Memory.MaxWorkingSetBytes / 1048576.0:0} MiB)");
         return 0;
+    }
+
+    /// <summary>The 1/5/15-minute load averages (Linux /proc/loadavg), or null where there is none.</summary>
+    private static string? LoadAverage()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/loadavg").Split(' ');
+            return parts.Length >= 3 ? string.Join(' ', parts[..3]) : null;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 }

@@ -9,7 +9,20 @@ using MriCs.Inference.Sessions;
 namespace MriCs.Inference.Benchmarks;
 
 /// <summary>Process memory at one point of the run.</summary>
-public sealed record MemorySample(int SlicesDone, long ManagedBytes, long WorkingSetBytes);
+public sealed record MemorySample(int SlicesDone, long ManagedBytes, long WorkingSetBytes)
+{
+    public double ManagedMiB => ManagedBytes / 1048576.0;
+    public double WorkingSetMiB => WorkingSetBytes / 1048576.0;
+}
+
+/// <summary>When to sample memory during a run of <c>count</c> slices: every <c>count / samples</c> slices (at least every slice).</summary>
+public static class MemorySampling
+{
+    public static int Interval(int count, int samples = 20) => Math.Max(1, count / Math.Max(1, samples));
+
+    /// <summary>Whether to take a sample after <paramref name="done"/> slices: at each whole interval, never at 0.</summary>
+    public static bool Due(int done, int interval) => done > 0 && done % interval == 0;
+}
 
 /// <summary>Whether memory stayed flat: the samples after warm-up, and the growth from the first to the last.</summary>
 public sealed record MemoryFigures(IReadOnlyList<MemorySample> Samples)
@@ -17,6 +30,8 @@ public sealed record MemoryFigures(IReadOnlyList<MemorySample> Samples)
     public long ManagedGrowthBytes => Samples.Count < 2 ? 0 : Samples[^1].ManagedBytes - Samples[0].ManagedBytes;
     public long WorkingSetGrowthBytes => Samples.Count < 2 ? 0 : Samples[^1].WorkingSetBytes - Samples[0].WorkingSetBytes;
     public long MaxWorkingSetBytes => Samples.Count == 0 ? 0 : Samples.Max(s => s.WorkingSetBytes);
+    /// <summary>Working-set growth from the first to the last sample, as a fraction of the first (0 when fewer than two samples).</summary>
+    public double WorkingSetGrowthFraction => Samples.Count < 2 || Samples[0].WorkingSetBytes <= 0 ? 0 : (double)WorkingSetGrowthBytes / Samples[0].WorkingSetBytes;
 }
 
 /// <summary>One model's bare session time per image at the batch size it was timed with.</summary>
@@ -32,13 +47,15 @@ public sealed record InferenceBenchResult(
     IReadOnlyList<int> ClassifierPreferredBatches,
     IReadOnlyList<RawModelFigure> RawModels,
     IReadOnlyDictionary<string, int> Outcomes,
-    MemoryFigures Memory)
+    MemoryFigures Memory,
+    double DecodeMillisecondsPerSlice)
 {
     public double Ratio => RawOrtSlicesPerSecond <= 0 ? 0 : PipelineSlicesPerSecond / RawOrtSlicesPerSecond;
 }
 
 /// <summary>
-/// Measures, in one run on the same slices and models, (a) the full slice pipeline with dynamic batching and
+/// Measures, in one run on the same slices and models, (a) the full slice pipeline with dynamic batching,
+/// starting from DICOM Part 10 bytes decoded on every iteration (<see cref="DicomSliceDecoder"/>), and
 /// (b) the same models' bare ONNX Runtime sessions on pre-made tensors at their best batch size.
 /// Raw slices/s = 1 / (detector time per image + sum of classifier times per image).
 /// </summary>
@@ -46,21 +63,23 @@ public static class InferenceBenchmark
 {
     public static async Task<InferenceBenchResult> RunAsync(
         string modelsDirectory, ModelManifest manifest, string modelSetId, OnnxSessionFactory factory,
-        IReadOnlyList<GrayImage> slices, int count, PipelineOptions options, CancellationToken cancellation = default)
+        IReadOnlyList<byte[]> dicomSlices, int count, PipelineOptions options, CancellationToken cancellation = default)
     {
-        if (slices.Count == 0) throw new ArgumentException("no slices to benchmark", nameof(slices));
+        if (dicomSlices.Count == 0) throw new ArgumentException("no slices to benchmark", nameof(dicomSlices));
+        // Decoded once, untimed: the bare sessions' pre-made tensors come from these.
+        var slices = dicomSlices.Select(b => DicomSliceDecoder.Decode(b)).ToList();
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), "slice count must be >= 1");
 
         var outcomes = new Dictionary<string, int>();
         var rois = new List<(GrayImage Image, PixelBox Roi)>();
-        double pipelinePerSecond;
+        double pipelinePerSecond, decodeMs;
         MemoryFigures memory;
         string provider;
         await using (var pipeline = SlicePipeline.Create(modelsDirectory, manifest, modelSetId, factory, options))
         {
             provider = pipeline.Provider;
             pipeline.WarmUp();
-            (pipelinePerSecond, memory) = await RunPipelineAsync(pipeline, slices, count, outcomes, rois, cancellation).ConfigureAwait(false);
+            (pipelinePerSecond, memory, decodeMs) = await RunPipelineAsync(pipeline, dicomSlices, count, outcomes, rois, cancellation).ConfigureAwait(false);
         }
 
         var set = manifest.ModelSets.First(s => s.Id == modelSetId);
@@ -77,18 +96,19 @@ public static class InferenceBenchmark
         var rawPerSecond = 1000.0 / raw.Sum(r => r.MillisecondsPerImage);
         return new InferenceBenchResult(count, pipelinePerSecond, rawPerSecond, provider,
             options.DetectorBatching.MaxBatchSize, options.ClassifierBatching.MaxBatchSize, options.ClassifierBatching.PreferredBatchSizes,
-            raw, outcomes, memory);
+            raw, outcomes, memory, decodeMs);
     }
 
-    private static async Task<(double PerSecond, MemoryFigures Memory)> RunPipelineAsync(
-        SlicePipeline pipeline, IReadOnlyList<GrayImage> slices, int count, Dictionary<string, int> outcomes,
+    private static async Task<(double PerSecond, MemoryFigures Memory, double DecodeMs)> RunPipelineAsync(
+        SlicePipeline pipeline, IReadOnlyList<byte[]> dicomSlices, int count, Dictionary<string, int> outcomes,
         List<(GrayImage, PixelBox)> rois, CancellationToken cancellation)
     {
         var pending = new Queue<(GrayImage Image, Task<SliceResult> Result)>();
         var samples = new List<MemorySample>();
-        var sampleEvery = Math.Max(1, count / 20);
+        var sampleEvery = MemorySampling.Interval(count);
         var done = 0;
         using var process = Process.GetCurrentProcess();
+        var decodeTicks = 0L;
         var clock = Stopwatch.StartNew();
 
         void Record(GrayImage image, SliceResult r)
@@ -98,7 +118,7 @@ public static class InferenceBenchmark
             if (r.Roi is { } roi && rois.Count < 64) rois.Add((image, roi));
             done++;
             // The first sample is taken after 5% of the run, once caches and pools have filled.
-            if (done % sampleEvery == 0 && done >= sampleEvery)
+            if (MemorySampling.Due(done, sampleEvery))
             {
                 process.Refresh();
                 samples.Add(new MemorySample(done, GC.GetTotalMemory(false), process.WorkingSet64));
@@ -107,7 +127,10 @@ public static class InferenceBenchmark
 
         for (var i = 0; i < count; i++)
         {
-            var image = slices[i % slices.Count];
+            // Decode: DICOM bytes -> 8-bit gray, every iteration, inside the timed run.
+            var decodeStart = Stopwatch.GetTimestamp();
+            var image = DicomSliceDecoder.Decode(dicomSlices[i % dicomSlices.Count]);
+            decodeTicks += Stopwatch.GetTimestamp() - decodeStart;
             Task<SliceResult> result;
             while (pipeline.TrySubmit(image, cancellation, out result) != Batching.EnqueueStatus.Accepted)
             {
@@ -123,7 +146,8 @@ public static class InferenceBenchmark
             Record(next.Image, await next.Result.ConfigureAwait(false));
         }
         clock.Stop();
-        return (count / clock.Elapsed.TotalSeconds, new MemoryFigures(samples));
+        var decodeMs = decodeTicks * 1000.0 / Stopwatch.Frequency / count;
+        return (count / clock.Elapsed.TotalSeconds, new MemoryFigures(samples), decodeMs);
     }
 
     private static RawModelFigure TimeDetector(ModelSession session, IReadOnlyList<GrayImage> slices)
@@ -132,7 +156,8 @@ public static class InferenceBenchmark
         var inputs = slices.Take(16).Select(s => ModelInputs.Detector(s, size)).ToList();
         var runner = new DetectorRunner(session, 0.0);
         runner.Run(inputs.Take(2).ToList()); // warm-up
-        var iterations = Math.Max(8, inputs.Count);
+        // About 48 runs (a few seconds on a CPU): enough that one busy moment on a shared machine does not set the baseline.
+        var iterations = Math.Max(48, inputs.Count);
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < iterations; i++) runner.Run([inputs[i % inputs.Count]]);
         return new RawModelFigure(session.Model.Id, 1, clock.Elapsed.TotalMilliseconds / iterations);
