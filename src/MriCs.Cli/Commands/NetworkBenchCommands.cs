@@ -16,7 +16,7 @@ public static class NetworkBenchCommands
 
     public static IReadOnlyList<CliCommand> All { get; } =
     [
-        new("bench store", "bench store [--source FILE] [--count N] [--associations 1,8] [--repeat R] [--durability full|file|none] [--storescp-mode default|bit-preserving]  (MriCs direct vs journal vs storescp)", Store),
+        new("bench store", "bench store [--source FILE] [--count N] [--associations 1,8] [--repeat R] [--journal-linger-ms MS] [--durability full|file|none] [--storescp-mode default|bit-preserving]  (MriCs direct vs journal vs storescp)", Store),
     ];
 
     /// <summary>Seconds until the last storescu exited; Drained: until every file was materialized (journal), else = Seconds.</summary>
@@ -29,6 +29,7 @@ public static class NetworkBenchCommands
             ?? throw new CliUsageException("no --source given and no sample file found (install dicom3tools or python3-pydicom)");
         var count = args.Int("count", 200);
         var repeat = args.Int("repeat", 5);
+        var lingerMs = args.Int("journal-linger-ms", 200);
         var concurrencies = (args.Option("associations") ?? "1,8").Split(',').Select(s => int.TryParse(s, out var v) && v > 0 ? v
             : throw new CliUsageException($"--associations expects positive integers, got '{s}'")).ToArray();
         var durability = args.Option("durability") switch
@@ -70,8 +71,8 @@ public static class NetworkBenchCommands
                 var dcmtk = new List<Run>();
                 for (var i = 0; i < Math.Max(1, repeat); i++)
                 {
-                    direct.Add(RunMrics(files, c, StorageMode.Direct, durability, Path.Combine(work, "out-mrics")));
-                    journal.Add(RunMrics(files, c, StorageMode.Journal, durability, Path.Combine(work, "out-mrics")));
+                    direct.Add(RunMrics(files, c, StorageMode.Direct, durability, Path.Combine(work, "out-mrics"), lingerMs));
+                    journal.Add(RunMrics(files, c, StorageMode.Journal, durability, Path.Combine(work, "out-mrics"), lingerMs));
                     dcmtk.Add(RunStorescp(files, c, bitPreserving, Path.Combine(work, "out-storescp")));
                 }
                 var (d, j, s) = (Median(direct), Median(journal), Median(dcmtk));
@@ -116,13 +117,14 @@ public static class NetworkBenchCommands
         _ => "no-fsync",
     };
 
-    private static Run RunMrics(IReadOnlyList<string> files, int associations, StorageMode mode, DurabilityMode durability, string outDir)
+    private static Run RunMrics(IReadOnlyList<string> files, int associations, StorageMode mode, DurabilityMode durability, string outDir, int lingerMs)
     {
         // The journal's segments stay between runs, as they do in a running SCP (made once, reused); the files go.
         Reset(outDir, keep: ".journal");
         var provider = new FileStorageProvider(new FileStorageOptions
         {
             Directory = outDir, Mode = mode, Durability = durability, MinFreeBytes = 64L * 1024 * 1024,
+            JournalMaterializeLinger = TimeSpan.FromMilliseconds(lingerMs),
         });
         var server = new DicomServer(new DicomScpOptions { AeTitle = "MRICS", MaxPduLength = MaxPdu, MaxAssociations = Math.Max(16, associations) }, provider);
         server.Start(new IPEndPoint(IPAddress.Loopback, 0));
@@ -219,6 +221,9 @@ public static class NetworkBenchCommands
             foreach (var f in Directory.EnumerateFiles(dir)) File.Delete(f);
         }
         Directory.CreateDirectory(dir);
+        // Untimed: no run pays for the write-back of the previous run's files (storescp never syncs its own).
+        using (var sync = Process.Start(new ProcessStartInfo("sync", ["-f", dir]) { UseShellExecute = false }))
+            sync?.WaitForExit();
     }
 
     private static int FreePort()

@@ -91,6 +91,9 @@ internal sealed class StoreJournal : IAsyncDisposable
     private TaskCompletionSource _hurry = new(TaskCreationOptions.RunContinuationsAsynchronously); // cuts the linger short while someone waits
     private int _waiters;
     private long _enqueued;
+    private long _backlogBytes;      // payload bytes appended and not yet materialized
+    private long _backlogSince;      // Stopwatch ticks when the backlog last went from empty to non-empty
+    private long _lastAppend;        // Stopwatch ticks of the last commit (read by the materializer without a lock)
     private long _materialized;
     private bool _paused;
 
@@ -436,8 +439,14 @@ internal sealed class StoreJournal : IAsyncDisposable
         }
         lock (_matLock)
         {
-            foreach (var (_, e) in written) _toMaterialize.Enqueue(e);
+            if (_toMaterialize.Count == 0 && _backlogBytes == 0) _backlogSince = System.Diagnostics.Stopwatch.GetTimestamp();
+            foreach (var (_, e) in written)
+            {
+                _toMaterialize.Enqueue(e);
+                _backlogBytes += e.PayloadLength;
+            }
             _enqueued += written.Count;
+            Volatile.Write(ref _lastAppend, System.Diagnostics.Stopwatch.GetTimestamp());
             DicomNetworkMetrics.JournalBacklog.Add(written.Count);
             _matSignal.TrySetResult();
         }
@@ -546,12 +555,24 @@ internal sealed class StoreJournal : IAsyncDisposable
         Monitor.PulseAll(_segLock);
     }
 
+    /// <summary>Longest a materializer batch may wait before a batch is made now (zero: now).</summary>
+    internal TimeSpan MaterializeWait(long now)
+    {
+        long since, backlog;
+        lock (_matLock) (since, backlog) = (_backlogSince, _backlogBytes);
+        var quietFor = TimeSpan.FromSeconds((now - Volatile.Read(ref _lastAppend)) / (double)System.Diagnostics.Stopwatch.Frequency);
+        var waitedFor = TimeSpan.FromSeconds((now - since) / (double)System.Diagnostics.Stopwatch.Frequency);
+        return MaterializePolicy.Wait(quietFor, waitedFor, backlog, (long)_maxSegments * _segmentBytes, _linger, MaxDefer);
+    }
+
+    /// <summary>The longest the oldest unmaterialized record waits for a quiet moment.</summary>
+    internal static readonly TimeSpan MaxDefer = TimeSpan.FromSeconds(5);
+
     private async Task MaterializeLoopAsync()
     {
         var ct = _stopMaterialize.Token;
         var batch = new List<JournalEntry>();
         var delay = TimeSpan.FromMilliseconds(50);
-        var lingered = false;
         while (!ct.IsCancellationRequested)
         {
             Task signal;
@@ -572,22 +593,23 @@ internal sealed class StoreJournal : IAsyncDisposable
                 catch (OperationCanceledException) { return; }
                 continue;
             }
-            if (!lingered && batch.Count < _materializeBatchMax && _linger > TimeSpan.Zero)
+            if (_linger > TimeSpan.Zero)
             {
-                // Let a batch gather (one syncfs for many files, less competition with the receive path),
-                // unless someone waits for the materializer.
-                lingered = true;
+                // Quiet first: files are made once the receive path has been idle for the linger, so the second
+                // write of every byte (and its syncfs) does not compete with the fdatasync a sender is waiting on.
+                // Not when someone waits for the materializer, when the backlog holds a quarter of the journal
+                // (stores must never wait for room because of this), or when the oldest record waited MaxDefer.
+                var wait = MaterializeWait(System.Diagnostics.Stopwatch.GetTimestamp());
                 Task hurry;
                 lock (_matLock) hurry = _hurry.Task;
-                if (!hurry.IsCompleted)
+                if (wait > TimeSpan.Zero && !hurry.IsCompleted)
                 {
-                    try { await Task.WhenAny(Task.Delay(_linger, ct), hurry).ConfigureAwait(false); }
+                    try { await Task.WhenAny(Task.Delay(wait, ct), hurry).ConfigureAwait(false); }
                     catch (OperationCanceledException) { return; }
                     if (ct.IsCancellationRequested) return;
                     continue; // top the batch up
                 }
             }
-            lingered = false;
             try
             {
                 var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -621,6 +643,7 @@ internal sealed class StoreJournal : IAsyncDisposable
             lock (_matLock)
             {
                 _materialized += batch.Count;
+                foreach (var e in batch) _backlogBytes -= e.PayloadLength;
                 DicomNetworkMetrics.JournalBacklog.Add(-batch.Count);
                 _progress.TrySetResult();
                 _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -719,5 +742,19 @@ internal sealed class StoreJournal : IAsyncDisposable
             foreach (var s in _segments) s.Handle.Dispose();
         _checkpoint.Dispose();
         _stopMaterialize.Dispose();
+    }
+}
+
+/// <summary>When the materializer makes files: once appends have been quiet for the linger, or at once when the
+/// backlog reaches a quarter of the journal's capacity or the oldest record has waited maxDefer.</summary>
+internal static class MaterializePolicy
+{
+    public static TimeSpan Wait(TimeSpan quietFor, TimeSpan oldestWaited, long backlogBytes, long capacityBytes, TimeSpan linger, TimeSpan maxDefer)
+    {
+        if (linger <= TimeSpan.Zero || backlogBytes >= capacityBytes / 4 || oldestWaited >= maxDefer) return TimeSpan.Zero;
+        var quiet = linger - quietFor;
+        var defer = maxDefer - oldestWaited;
+        var wait = quiet < defer ? quiet : defer;
+        return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
 }
