@@ -562,10 +562,11 @@ internal sealed class StoreJournal : IAsyncDisposable
         lock (_matLock) (since, backlog) = (_backlogSince, _backlogBytes);
         var quietFor = TimeSpan.FromSeconds((now - Volatile.Read(ref _lastAppend)) / (double)System.Diagnostics.Stopwatch.Frequency);
         var waitedFor = TimeSpan.FromSeconds((now - since) / (double)System.Diagnostics.Stopwatch.Frequency);
-        return MaterializePolicy.Wait(quietFor, waitedFor, backlog, (long)_maxSegments * _segmentBytes, _linger, MaxDefer);
+        return MaterializePolicy.Wait(quietFor, waitedFor, backlog, (long)_maxSegments * _segmentBytes, _linger,
+            _linger > MaxDefer ? _linger : MaxDefer);
     }
 
-    /// <summary>The longest the oldest unmaterialized record waits for a quiet moment.</summary>
+    /// <summary>The longest the oldest unmaterialized record waits for a quiet moment (or the linger, if longer).</summary>
     internal static readonly TimeSpan MaxDefer = TimeSpan.FromSeconds(5);
 
     private async Task MaterializeLoopAsync()
