@@ -14,7 +14,7 @@ public static class BenchCommands
 {
     public static IReadOnlyList<CliCommand> All { get; } =
     [
-        new("bench inference", "bench inference [--slices N] [--patients P] [--model-set ID] [--models DIR] [--provider auto|cpu|cuda] [--json]", Inference, "json"),
+        new("bench inference", "bench inference [--slices N] [--patients P] [--model-set ID] [--models DIR] [--provider auto|cpu|cuda] [--study-way [--weights DIR] [--study-images N] [--study-data DIR]] [--json]", Inference, "json", "study-way"),
     ];
 
     // A bounded window of slices in flight (what a GPU-worker slot admits): enough to fill the
@@ -34,6 +34,22 @@ public static class BenchCommands
         try { manifest = ManifestLoader.Load(dir); }
         catch (ManifestException ex) { ctx.Error.WriteLine($"mrics bench inference: {ex.Message}"); return 2; }
         var setId = args.Option("model-set") ?? manifest.ModelSets.FirstOrDefault(s => s.Classifiers.Count > 1)?.Id ?? manifest.ModelSets[0].Id;
+        var set = manifest.ModelSets.FirstOrDefault(s => s.Id == setId) ?? throw new CliUsageException($"--model-set '{setId}' is not in {dir}/manifest.json");
+        var studyWay = args.Flag("study-way");
+        var weights = args.Option("weights") ?? dir;
+        var studyImages = args.Int("study-images", 100);
+        if (studyWay)
+        {
+            // Same weights or no comparison: the .pt files the ONNX models were exported from.
+            var missing = StudyWayBaseline.MissingWeights(weights, set.Detector, set.Classifiers);
+            if (missing.Count > 0)
+            {
+                ctx.Error.WriteLine($"mrics bench inference --study-way: no PyTorch weights {string.Join(", ", missing)} in {weights}. " +
+                    "The baseline must run the weights the ONNX models were exported from: models/training/run_all.sh writes <id>.pt beside <id>.onnx (pass that folder as --models, or --weights).");
+                return 2;
+            }
+            if (studyImages < 2) throw new CliUsageException("--study-images must be >= 2 (the first image pays for initialisation and is not timed)");
+        }
 
         // Synthetic phantom slices (seeded): the graded axial T2 key images, written as DICOM Part 10 bytes in
         // memory; the pipeline side decodes them on every iteration.
@@ -46,6 +62,8 @@ public static class BenchCommands
             .ToList();
         var factory = new OnnxSessionFactory(ExecutionProviderOptions.Parse(args.Option("provider")));
         var result = InferenceBenchmark.RunAsync(dir, manifest, setId, factory, dicom, slices, BenchOptions).GetAwaiter().GetResult();
+        var baseline = studyWay ? StudyWayBaseline.Run(weights, setId, studyImages, Environment.ProcessorCount, args.Option("study-data"), ctx.Error) : null;
+        var overStudy = baseline is { ImagesPerSecond: > 0 } ? result.PipelineSlicesPerSecond / baseline.ImagesPerSecond : (double?)null;
 
         if (args.Flag("json"))
         {
@@ -58,6 +76,17 @@ public static class BenchCommands
                 pipelineSlicesPerSecond = Math.Round(result.PipelineSlicesPerSecond, 2),
                 rawOrtSlicesPerSecond = Math.Round(result.RawOrtSlicesPerSecond, 2),
                 ratio = Math.Round(result.Ratio, 3),
+                studyWay = baseline is null ? null : new
+                {
+                    what = "models/training/study_inference.py: PyTorch, one image at a time, same weights (.pt the ONNX files were exported from)",
+                    imagesPerSecond = Math.Round(baseline.ImagesPerSecond, 2),
+                    msPerImage = Math.Round(baseline.MeanMilliseconds, 2),
+                    images = baseline.Images,
+                    threads = baseline.Threads,
+                    weights = baseline.WeightsDir,
+                    agreement = baseline.Agreement,
+                },
+                pipelineOverStudyWay = overStudy is { } o ? Math.Round(o, 2) : (double?)null,
                 executionProvider = result.ExecutionProvider,
                 fallbackReason = factory.FallbackReason,
                 detectorMaxBatch = result.DetectorMaxBatch,
@@ -85,6 +114,12 @@ public static class BenchCommands
         ctx.Out.WriteLine($"  pipeline (decode+batching)    {result.PipelineSlicesPerSecond,8:0.0} slices/s  (decode {result.DecodeMillisecondsPerSlice:0.000} ms/slice)");
         ctx.Out.WriteLine($"  bare ORT sessions (baseline)  {result.RawOrtSlicesPerSecond,8:0.0} slices/s");
         ctx.Out.WriteLine($"  ratio                         {result.Ratio,8:0.00}");
+        if (baseline is not null)
+        {
+            ctx.Out.WriteLine($"  study's way (PyTorch, 1 image) {baseline.ImagesPerSecond,7:0.0} slices/s  ({baseline.Images} images, {baseline.Threads} threads, weights {baseline.WeightsDir})");
+            ctx.Out.WriteLine($"  pipeline / study's way        {overStudy,8:0.00}x");
+            if (baseline.Agreement is { } ag) ctx.Out.WriteLine($"    study's way {ag}");
+        }
         foreach (var r in result.RawModels) ctx.Out.WriteLine($"    {r.ModelId,-28} batch {r.BatchSize,3}  {r.MillisecondsPerImage,8:0.000} ms/image");
         ctx.Out.WriteLine($"  outcomes: {string.Join(", ", result.Outcomes.Select(kv => $"{kv.Key} {kv.Value}"))}");
         foreach (var m in result.Memory.Samples)
