@@ -63,6 +63,25 @@ public sealed class HealthSpecs
     }
 
     [Fact]
+    public async Task A_gpu_worker_that_hosts_no_slot_yet_is_ready_only_if_its_model_set_loads()
+    {
+        using var dirs = new TempDir();
+        await using var ingest = await Node.StartAsync(dirs.Sub("ingest"), ClusterRoles.Ingest, null, new FakeGraderFactory());
+        await using var broken = await Node.StartAsync(dirs.Sub("broken"), ClusterRoles.GpuWorker, ingest.Address, new BrokenGraderFactory("model file missing (test)"));
+        await using var sound = await Node.StartAsync(dirs.Sub("sound"), ClusterRoles.GpuWorker, ingest.Address, new FakeGraderFactory());
+        // No study is sent, so no slot is started: each worker must prove on its own that its models load.
+        var (status, body) = await Eventually.UntilAsync(() => broken.SendAsync(HttpMethod.Get, "/health/ready"),
+            r => r.Body.GetProperty("checks").EnumerateArray().Any(c => c.GetProperty("name").GetString() == "cluster" && c.GetProperty("ok").GetBoolean())
+                && r.Body.GetProperty("checks").EnumerateArray().Any(c => c.GetProperty("name").GetString() == "models" && c.GetProperty("detail").GetString()!.Contains("model file missing (test)")),
+            Wait, "the broken worker's models check names the failure");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        var models = body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "models");
+        Assert.False(models.GetProperty("ok").GetBoolean());
+        Assert.Contains("no slot hosted yet and the model set does not load", models.GetProperty("detail").GetString()); // slots start with their first task
+        await Eventually.UntilAsync(async () => (await sound.SendAsync(HttpMethod.Get, "/health/ready")).Status, s => s == HttpStatusCode.OK, Wait, "the sound worker ready");
+    }
+
+    [Fact]
     public async Task Request_paths_with_study_uids_and_patient_keys_never_reach_the_logs()
     {
         using var dirs = new TempDir();

@@ -26,9 +26,11 @@ public sealed record HealthReport(string Status, IReadOnlyList<HealthCheck> Chec
 /// GET /health/ready: the node is an Up member of the cluster; on gpu-worker nodes every slot hosted here has
 /// loaded its models; on ingest nodes the journal answers a query. 200 when every check passes, else 503.
 /// </summary>
-public sealed class HealthRoutes(ActorSystem system, IOptions<MriCsOptions> options) : IManagementRoutes
+public sealed class HealthRoutes(ActorSystem system, IOptions<MriCsOptions> options, IServiceProvider services) : IManagementRoutes
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LoadProbeTimeout = TimeSpan.FromMinutes(5);
+    private readonly Lazy<Task<HealthCheck>> _loadProbe = new(() => LoadProbeAsync(services));
 
     public void Map(IEndpointRouteBuilder endpoints)
     {
@@ -76,7 +78,7 @@ public sealed class HealthRoutes(ActorSystem system, IOptions<MriCsOptions> opti
             var region = ClusterSharding.Get(system).ShardRegion(MriCsHosting.GpuWorkerRegionName);
             var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, ProbeTimeout).ConfigureAwait(false);
             var slots = state.Shards.SelectMany(s => s.EntityIds).Order(StringComparer.Ordinal).ToList();
-            if (slots.Count == 0) return new HealthCheck("models", true, "no slot hosted on this node yet (slots start with their first task)");
+            if (slots.Count == 0) return await NoSlotYetAsync().ConfigureAwait(false);
             var stats = await Task.WhenAll(slots.Select(id => region.Ask<SlotStats>(new GetSlotStats(id), ProbeTimeout))).ConfigureAwait(false);
             var notReady = stats.Where(s => s.Provider == GpuWorkerActor.Loading || s.Provider.StartsWith(GpuWorkerActor.FailedPrefix, StringComparison.Ordinal)).ToList();
             return notReady.Count == 0
@@ -86,6 +88,36 @@ public sealed class HealthRoutes(ActorSystem system, IOptions<MriCsOptions> opti
         catch (Exception ex) when (ex is AskTimeoutException or TimeoutException or ArgumentException or InvalidOperationException)
         {
             return new HealthCheck("models", false, $"the gpu-worker region did not answer: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A gpu-worker node that hosts no slot yet is ready only once its model set has loaded here once (sha256, contract,
+    /// sessions; then disposed): a node whose models or runtime cannot load never reports ready just because no slot
+    /// was placed on it yet. Done once per process; while it runs the node is not ready.
+    /// </summary>
+    private async Task<HealthCheck> NoSlotYetAsync()
+    {
+        var probe = _loadProbe.Value;
+        if (!probe.IsCompleted) return new HealthCheck("models", false, "no slot hosted yet; loading the model set once to check it");
+        return await probe.ConfigureAwait(false);
+    }
+
+    private static async Task<HealthCheck> LoadProbeAsync(IServiceProvider services)
+    {
+        if (services.GetService(typeof(MriCs.Actors.Grading.ISliceGraderFactory)) is not MriCs.Actors.Grading.ISliceGraderFactory factory)
+            return new HealthCheck("models", false, "this gpu-worker node has no grader factory configured");
+        try
+        {
+            using var timeout = new CancellationTokenSource(LoadProbeTimeout);
+            var grader = await factory.CreateAsync("readiness-probe", timeout.Token).ConfigureAwait(false);
+            var detail = $"no slot hosted yet; model set {grader.ModelSet.Id} loads on {grader.Provider}";
+            await grader.DisposeAsync().ConfigureAwait(false);
+            return new HealthCheck("models", true, detail);
+        }
+        catch (Exception ex)
+        {
+            return new HealthCheck("models", false, $"no slot hosted yet and the model set does not load: {ex.Message}");
         }
     }
 
