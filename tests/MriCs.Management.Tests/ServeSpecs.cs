@@ -13,7 +13,10 @@ public sealed partial class ServeSpecs
         var mrics = Path.Combine(AppContext.BaseDirectory, "mrics.dll");
         Assert.True(File.Exists(mrics), $"{mrics} missing: the test project references MriCs.Cli");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { mrics, "serve", "--data-dir", dirs.Sub("data"), "--management-port", "0" }) start.ArgumentList.Add(a);
+        // The repository's model set: a gpu-worker node is ready only once its models load.
+        var models = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../models"));
+        Assert.True(File.Exists(Path.Combine(models, "manifest.json")), $"no model set at {models}");
+        foreach (var a in new[] { mrics, "serve", "--data-dir", dirs.Sub("data"), "--models", models, "--management-port", "0" }) start.ArgumentList.Add(a);
         start.Environment["MriCs__Management__Token"] = Node.Token;
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
