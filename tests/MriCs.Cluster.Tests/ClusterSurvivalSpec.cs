@@ -31,7 +31,7 @@ public sealed class ClusterSurvivalSpec(TestPostgres postgres, ITestOutputHelper
         var folders = Directory.GetDirectories(studies).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(7, folders.Count);
 
-        var baseline = RunSingleProcess(studies);
+        var baseline = SingleProcessRun.Run(_dir, studies);
         Assert.Equal(7, baseline.Count);
 
         var db = await postgres.CreateDatabaseAsync();
@@ -73,7 +73,7 @@ public sealed class ClusterSurvivalSpec(TestPostgres postgres, ITestOutputHelper
             cluster.StartIngest();
             await cluster.WaitReadyAsync(Long);
             var afterCrash = await cluster.WaitForJournalAsync(j => Recommended(j) == 6, Long, "6 recommendations after the ingest restarted");
-            AssertOneEachAndEqual(afterCrash, baseline, 6);
+            SingleProcessRun.AssertOneEachAndEqual(afterCrash, baseline, 6);
 
             // 4. stop everything, start again: every recommendation still there; a new study is graded; none twice
             await cluster.StopAllAsync();
@@ -85,7 +85,7 @@ public sealed class ClusterSurvivalSpec(TestPostgres postgres, ITestOutputHelper
             await cluster.WaitReadyAsync(Long);
             Dcmtk.Store(cluster.DicomPort, folders[6]);
             var final = await cluster.WaitForJournalAsync(j => Recommended(j) == 7, Long, "7 recommendations after a full restart");
-            AssertOneEachAndEqual(final, baseline, 7);
+            SingleProcessRun.AssertOneEachAndEqual(final, baseline, 7);
             await cluster.StopAllAsync();
         }
         catch (Exception) when (Log(cluster))
@@ -101,58 +101,6 @@ public sealed class ClusterSurvivalSpec(TestPostgres postgres, ITestOutputHelper
     }
 
     private static int Recommended(IReadOnlyList<StudyJournal> journal) => journal.Count(s => s.Issued.Count > 0);
-
-    /// <summary>Exactly one recommendation per study, each equal to the single-process run's: grades, levels, models, probabilities within 1e-4.</summary>
-    private static void AssertOneEachAndEqual(IReadOnlyList<StudyJournal> journal, IReadOnlyDictionary<string, Recommendation> baseline, int expected)
-    {
-        Assert.Equal(expected, journal.Count);
-        foreach (var s in journal)
-        {
-            Assert.True(s.Issued.Count == 1, $"study …{s.StudyUid[^8..]} has {s.Issued.Count} recommendations");
-            var got = s.Issued[0];
-            Assert.True(baseline.TryGetValue(s.StudyUid, out var want), $"study …{s.StudyUid[^8..]} is not in the single-process run");
-            Assert.Equal(want!.Grade, got.Grade);
-            Assert.Equal(want.SurgeryConsidered, got.SurgeryConsidered);
-            Assert.Equal(want.DecidingLevel, got.DecidingLevel);
-            Assert.Equal(want.FlaggedForReview, got.FlaggedForReview);
-            Assert.Equal(want.Levels.Select(l => (l.Level, l.SopInstanceUid, l.Grade, l.Outcome)), got.Levels.Select(l => (l.Level, l.SopInstanceUid, l.Grade, l.Outcome)));
-            foreach (var (w, g) in want.Levels.Zip(got.Levels))
-            {
-                Close(w.Probabilities, g.Probabilities, $"{w.Level} fused");
-                Assert.Equal(w.Models.Select(m => (m.ModelId, m.Grade)), g.Models.Select(m => (m.ModelId, m.Grade)));
-                foreach (var (wm, gm) in w.Models.Zip(g.Models)) Close(wm.Probabilities, gm.Probabilities, $"{w.Level} {wm.ModelId}");
-            }
-            Assert.Equal(want.Versions.Select(v => (v.ModelId, v.Grade)), got.Versions.Select(v => (v.ModelId, v.Grade)));
-        }
-    }
-
-    private static void Close(float[]? want, float[]? got, string what)
-    {
-        Assert.Equal(want is null, got is null);
-        if (want is null) return;
-        Assert.Equal(want.Length, got!.Length);
-        for (var i = 0; i < want.Length; i++)
-            Assert.True(Math.Abs(want[i] - got[i]) <= 1e-4, $"{what} p{i}: single process {want[i]}, cluster {got[i]}");
-    }
-
-    /// <summary>The clean single-process run: `mrics process DIR` (the CLI dll) on a fresh SQLite journal.</summary>
-    private Dictionary<string, Recommendation> RunSingleProcess(string studies)
-    {
-        var json = Path.Combine(_dir, "single", "results.json");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir };
-        foreach (var a in new[] { Repo.Dll("MriCs.Cli", "mrics"), "process", studies, "--out", Path.Combine(_dir, "single", "results.csv"), "--json", json,
-                     "--data-dir", Path.Combine(_dir, "single", "data"), "--models", Repo.Models, "--provider", "cpu", "--slots", "1", "--timeout", "600" })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var outp = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit(900_000)) { p.Kill(true); Assert.Fail("mrics process did not finish in 15 min"); }
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"mrics process exit {p.ExitCode}: {err.Result}\n{outp.Result}");
-        using var s = File.OpenRead(json);
-        var list = JsonSerializer.Deserialize<List<Recommendation>>(s, ResultsExport.JsonOptions)!;
-        return list.ToDictionary(r => r.StudyUid, StringComparer.Ordinal);
-    }
 
     public void Dispose()
     {

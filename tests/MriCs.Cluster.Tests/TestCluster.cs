@@ -56,7 +56,8 @@ public sealed class TestCluster : IDisposable
     public NodeProcess StartLighthouse() =>
         Lighthouse = Start("lighthouse", "MriCs.Lighthouse", Common(LighthousePort), Path.Combine(_dir, "lighthouse"));
 
-    public NodeProcess StartIngest() =>
+    /// <summary>Starts (or restarts) the ingest node; <paramref name="extra"/>: more configuration, e.g. the storage mode.</summary>
+    public NodeProcess StartIngest(params string[] extra) =>
         Ingest = Start("ingest", "MriCs.Ingest",
         [
             .. Common(IngestPort),
@@ -67,6 +68,7 @@ public sealed class TestCluster : IDisposable
             "--MriCs:Dicom:Bind=127.0.0.1",
             $"--MriCs:Ingest:TaskTimeout={TaskTimeout:c}",
             "--MriCs:Ingest:StudyInactivity=00:00:20",
+            .. extra,
         ], IngestDataDir);
 
     public NodeProcess StartWorker(string name, int slots = 1)

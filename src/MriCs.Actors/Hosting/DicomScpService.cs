@@ -54,7 +54,7 @@ public sealed class DicomScpService(IOptions<MriCsOptions> options, IServiceProv
         var mode = o.Dicom.ParsedStorageMode ?? throw new InvalidOperationException($"MriCs:Dicom:StorageMode '{o.Dicom.StorageMode}' must be direct or journal");
         // Journal mode: acknowledged instances not yet made into files at the last stop or crash are replayed here
         // (and handed to the assembler again, which ignores instances it already planned).
-        _store = new FileStorageProvider(new FileStorageOptions { Directory = staging, Mode = mode }, sink, log);
+        _store = new FileStorageProvider(new FileStorageOptions { Directory = staging, Mode = mode, JournalMaterializeLinger = o.Dicom.JournalLinger }, sink, log);
         _server = new DicomServer(new DicomScpOptions { AeTitle = o.Dicom.AeTitle }, _store, logger: log);
         _server.Start(new IPEndPoint(IPAddress.Parse(o.Dicom.Bind), port));
         IngestLog.ScpListening(log, o.Dicom.AeTitle, _server.LocalEndPoint, staging);

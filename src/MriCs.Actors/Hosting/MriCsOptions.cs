@@ -52,6 +52,7 @@ public sealed class MriCsOptions
         if (string.IsNullOrWhiteSpace(Dicom.AeTitle) || Dicom.AeTitle.Length > 16) yield return "MriCs:Dicom:AeTitle must be 1..16 characters";
         if (!System.Net.IPAddress.TryParse(Dicom.Bind, out _)) yield return $"MriCs:Dicom:Bind '{Dicom.Bind}' is not an IP address";
         if (Dicom.ParsedStorageMode is null) yield return $"MriCs:Dicom:StorageMode '{Dicom.StorageMode}' must be direct or journal";
+        if (Dicom.JournalLinger < TimeSpan.Zero) yield return "MriCs:Dicom:JournalLinger must not be negative";
         string? fusionProblem = null;
         try { Fusion.Parse(Aggregation.Fusion); } catch (ArgumentException ex) { fusionProblem = ex.Message; }
         if (fusionProblem is not null) yield return "MriCs:Aggregation:Fusion: " + fusionProblem;
@@ -156,6 +157,9 @@ public sealed class DicomSettings
     /// (write-ahead journal under staging/.journal, files made in the background; see docs/conformance.md).
     /// </summary>
     public string StorageMode { get; set; } = "direct";
+
+    /// <summary>Journal mode: how long the receive path must be quiet before files are made (see docs/conformance.md).</summary>
+    public TimeSpan JournalLinger { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The parsed <see cref="StorageMode"/>; null when it is neither direct nor journal.</summary>
     public MriCs.Dicom.Network.StorageMode? ParsedStorageMode => StorageMode?.Trim().ToLowerInvariant() switch
