@@ -158,18 +158,24 @@ def fp16_rounded(state):
     return out
 
 
-def save_state(args, model, _golden, metrics):
+def save_weights(args, model):
+    """<id>.pt: the float16 state dict (exact: the weights were rounded through float16 already). With --export it is
+    kept beside <id>.onnx, so the study's PyTorch way can be timed with the same weights (bench inference --study-way)."""
     os.makedirs(args.models, exist_ok=True)
     state = model.state_dict()
     half = type(state)((k, v.half() if v.is_floating_point() else v) for k, v in state.items())
     half._metadata = getattr(state, "_metadata", None)
-    torch.save(half,
-               os.path.join(args.models, f"{args.id}.pt"))
+    torch.save(half, os.path.join(args.models, f"{args.id}.pt"))
+
+
+def save_state(args, model, _golden, metrics):
+    save_weights(args, model)
     common.write_json(os.path.join(args.models, f"{args.id}.json"), metrics)
     log(f"{args.id}: saved weights and metrics to {args.models}")
 
 
 def export_classifier(args, model, golden_x, metrics):
+    save_weights(args, model)
     path = os.path.join(args.models, f"{args.id}.onnx")
     torch.onnx.export(model, golden_x[:1], path, opset_version=13, input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=True)
@@ -284,6 +290,7 @@ def train_detector(args):
 
 
 def export_detector(args, model, ds, test, metrics):
+    save_weights(args, model)
     x = pp.detector_input(ds.image(test[0]), nets.DETECTOR_SIZE)
     path = os.path.join(args.models, f"{args.id}.onnx")
     torch.onnx.export(model, ([x],), path, opset_version=13, input_names=["image"], output_names=["boxes", "labels", "scores"],
