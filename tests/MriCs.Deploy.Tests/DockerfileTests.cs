@@ -56,7 +56,7 @@ public sealed class DockerfileTests
     public void The_build_context_leaves_out_build_outputs_and_data()
     {
         var ignore = File.ReadAllLines(Path.Combine(Repo.Root, ".dockerignore")).Select(l => l.Trim()).ToHashSet();
-        foreach (var entry in new[] { "**/bin/", "**/obj/", ".git/", "data/", "**/node_modules/", "models/training/", "**/*.db" })
+        foreach (var entry in new[] { "**/bin/", "**/obj/", ".git/", "data/", "**/node_modules/", "models/training/", "models/*.pt", "**/*.db" })
             Assert.Contains(entry, ignore);
     }
 }
