@@ -11,6 +11,9 @@ namespace MriCs.Actors.Hosting;
 /// <summary>Builds an MriCs node host: configuration (appsettings, environment, command line, then the given settings), validated options, the actor system with the node's roles.</summary>
 public static class MriCsNode
 {
+    /// <summary>The host's shutdown budget when DOTNET_shutdownTimeoutSeconds is not set.</summary>
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(45);
+
     public static IHost Build(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection> configureServices,
         string[]? args = null, Action<AkkaConfigurationBuilder>? configureAkka = null, LogLevel logLevel = LogLevel.Warning)
     {
@@ -19,8 +22,10 @@ public static class MriCsNode
         builder.Logging.SetMinimumLevel(logLevel);
         builder.Services.AddMriCsOptions();
         // SIGTERM/Ctrl+C stop the host, whose Akka service runs CoordinatedShutdown: shards hand off, the node leaves
-        // the cluster (Leaving -> Exiting -> Removed) and only then does the process end; give that time.
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
+        // the cluster (Leaving -> Exiting -> Removed) and only then does the process end; give that time: 45 s unless
+        // the operator sets DOTNET_shutdownTimeoutSeconds (k8s/config.yaml), kept below the pods' grace periods.
+        if (builder.Configuration["shutdownTimeoutSeconds"] is null)
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = DefaultShutdownTimeout);
         configureServices(builder.Services);
         var systemName = builder.Configuration[$"{MriCsOptions.Section}:Cluster:SystemName"] ?? "mrics";
         builder.Services.AddAkka(systemName, (akka, services) =>
