@@ -3,13 +3,14 @@
   python3 study_inference.py --data EXPORT_DIR [--weights DIR] [--set dl-v1] [--images 100] [--threads 2]
 
 Per image, as the published test script does: read the image file, resize to 448x448, run the
-Faster R-CNN, keep the best box scoring >= 0.1 (the script's call), crop, letterbox 224 with gray
+Faster R-CNN, keep the best box scoring >= 0.1 (the script's call), crop, letterbox to the classifier's input size (224 in the study; manifest.json beside the weights says) with gray
 125 and ImageNet normalisation, run the classifier(s) on that one crop. Unlike the script, the box
 is mapped back to the original grid before cropping. --weights: float16 state dicts written by
 train.py/device_train.sh (<id>.pt); without it the same networks run with random weights, which
 times the compute faithfully but grades nothing (kappa is then not printed).
 """
 import argparse
+import json
 import os
 import sys
 import time
@@ -36,6 +37,16 @@ def load(model, weights, model_id):
     return model.eval()
 
 
+def manifest_size(weights, model_id):
+    """The classifier's input size from manifest.json beside the weights (the size its ONNX file was exported at)."""
+    path = os.path.join(weights or "", "manifest.json")
+    if not weights or not os.path.exists(path):
+        return None
+    with open(path) as f:
+        models = json.load(f)["models"]
+    return next((m["preprocessing"]["size"] for m in models if m["id"] == model_id), None)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
@@ -43,13 +54,15 @@ def main():
     ap.add_argument("--set", default="dl-v1", choices=sorted(SETS))
     ap.add_argument("--images", type=int, default=100)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--size", type=int, default=None,
+                    help="classifier input size; default: each classifier's size from manifest.json beside the weights, else 224")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     ds = common.Dataset(a.data)
     rows = ds.split("test")[:a.images]
     detector = load(nets.detector(), a.weights, "det-fasterrcnn-mobilenetv3s")
     classifiers = [load(nets.classifier(c), a.weights, c) for c in SETS[a.set]]
+    sizes = [a.size or manifest_size(a.weights, c) or 224 for c in SETS[a.set]]
     truth, pred, times = [], [], []
     with torch.no_grad():
         for i, r in enumerate(rows):
@@ -61,8 +74,9 @@ def main():
                 box = out["boxes"][out["scores"].argmax()].tolist()
                 x0, y0, x1, y1 = pp.map_box(box, nets.DETECTOR_SIZE, img.shape[1], img.shape[0])
                 if x1 - x0 >= 2 and y1 - y0 >= 2:
-                    x = pp.classifier_input(img[y0:y1, x0:x1], a.size)[None]
-                    probs = torch.stack([torch.softmax(c(x), 1)[0] for c in classifiers]).mean(0)
+                    crop = img[y0:y1, x0:x1]
+                    xs = {n: pp.classifier_input(crop, n)[None] for n in set(sizes)}
+                    probs = torch.stack([torch.softmax(c(xs[n]), 1)[0] for c, n in zip(classifiers, sizes)]).mean(0)
                     truth.append(r["grade"])
                     pred.append(int(probs.argmax()))
             if i > 0:  # the first image pays for initialisation

@@ -49,6 +49,11 @@ public static class BenchCommands
                 return 2;
             }
             if (studyImages < 2) throw new CliUsageException("--study-images must be >= 2 (the first image pays for initialisation and is not timed)");
+            if (StudyWayBaseline.Preflight() is { } problem)
+            {
+                ctx.Error.WriteLine($"mrics bench inference --study-way: {problem}");
+                return 2;
+            }
         }
 
         // Synthetic phantom slices (seeded): the graded axial T2 key images, written as DICOM Part 10 bytes in
@@ -62,7 +67,16 @@ public static class BenchCommands
             .ToList();
         var factory = new OnnxSessionFactory(ExecutionProviderOptions.Parse(args.Option("provider")));
         var result = InferenceBenchmark.RunAsync(dir, manifest, setId, factory, dicom, slices, BenchOptions).GetAwaiter().GetResult();
-        var baseline = studyWay ? StudyWayBaseline.Run(weights, setId, studyImages, Environment.ProcessorCount, args.Option("study-data"), ctx.Error) : null;
+        StudyWayBaseline.Result? baseline = null;
+        if (studyWay)
+        {
+            try { baseline = StudyWayBaseline.Run(weights, setId, studyImages, Environment.ProcessorCount, args.Option("study-data"), ctx.Error); }
+            catch (InvalidOperationException ex)
+            {
+                ctx.Error.WriteLine($"mrics bench inference --study-way: {ex.Message}");
+                return 1;
+            }
+        }
         var overStudy = baseline is { ImagesPerSecond: > 0 } ? result.PipelineSlicesPerSecond / baseline.ImagesPerSecond : (double?)null;
 
         if (args.Flag("json"))

@@ -32,6 +32,31 @@ public static partial class StudyWayBaseline
     [GeneratedRegex(@"mean (?<mean>[0-9.]+) ms/image.* (?<ips>[0-9.]+) images/s")]
     private static partial Regex SummaryPattern();
 
+    /// <summary>The Python the training recipe runs on (Debian's, with python3-torch); MRICS_PYTHON overrides it.</summary>
+    public static string Python => Environment.GetEnvironmentVariable("MRICS_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
+
+    /// <summary>Null when the baseline can run here, else what is missing (checked before the pipeline is timed).</summary>
+    public static string? Preflight()
+    {
+        var script = Path.Combine(CliPaths.Home, "models", "training", "study_inference.py");
+        if (!File.Exists(script)) return $"the study-way script is not at {script} (set MRICS_HOME to the MriCs checkout)";
+        try
+        {
+            var psi = new ProcessStartInfo(Python) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "-c", "import numpy, torch, torchvision" }) psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            var err = p.StandardError.ReadToEndAsync();
+            p.StandardOutput.ReadToEnd();
+            if (!p.WaitForExit(120_000)) { p.Kill(true); return $"{Python} did not import torch within 2 minutes"; }
+            return p.ExitCode == 0 ? null
+                : $"{Python} cannot import numpy, torch and torchvision ({LastLines(err.Result, 1)}); Debian: apt-get install python3-torch python3-torchvision python3-numpy libopenblas0-openmp";
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return $"cannot run {Python}: {ex.Message}";
+        }
+    }
+
     public static Result Run(string weightsDir, string setId, int images, int threads, string? dataDir, TextWriter log)
     {
         var script = Path.Combine(CliPaths.Home, "models", "training", "study_inference.py");
@@ -45,7 +70,7 @@ public static partial class StudyWayBaseline
                 log.WriteLine($"exporting {patients} phantom patients (seed 20261127) as the study's image files for the PyTorch baseline...");
                 TrainingExport.Write(temp, new PhantomOptions(20261127), patients);
             }
-            var psi = new ProcessStartInfo("python3")
+            var psi = new ProcessStartInfo(Python)
             {
                 UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
             };
@@ -56,7 +81,7 @@ public static partial class StudyWayBaseline
             var stdout = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             if (p.ExitCode != 0)
-                throw new InvalidOperationException($"study_inference.py exited with {p.ExitCode}: {LastLines(stderr.Result, 5)} (it needs python3-torch, python3-torchvision: see models/training/README or docs/inference.md)");
+                throw new InvalidOperationException($"study_inference.py exited with {p.ExitCode}: {LastLines(stderr.Result, 5)} (see docs/phantom.md for its Python packages)");
             var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var summary = lines.FirstOrDefault(l => l.StartsWith("study-style PyTorch inference", StringComparison.Ordinal))
                 ?? throw new InvalidOperationException($"study_inference.py printed no summary line: {LastLines(stdout, 3)}");
