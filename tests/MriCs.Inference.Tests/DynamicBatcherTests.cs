@@ -150,4 +150,53 @@ public class DynamicBatcherTests
         var ex = Assert.Throws<ArgumentException>(() => new BatcherOptions { MaxBatchSize = 8, PreferredBatchSizes = [16] }.Validate());
         Assert.Contains("1..8", ex.Message);
     }
+
+    /// <summary>Counts how many batches run at the same time; each holds until two have started or 2 s passed.</summary>
+    private sealed class OverlapModel
+    {
+        private int _running;
+        public int MaxRunning;
+        public readonly CountdownEvent BothStarted = new(2);
+
+        public int[] Run(IReadOnlyList<int> inputs)
+        {
+            var now = Interlocked.Increment(ref _running);
+            InterlockedMax(ref MaxRunning, now);
+            if (!BothStarted.IsSet) BothStarted.Signal();
+            BothStarted.Wait(TimeSpan.FromSeconds(2));
+            Interlocked.Decrement(ref _running);
+            return inputs.Select(i => i * 10).ToArray();
+        }
+
+        private static void InterlockedMax(ref int target, int value)
+        {
+            int seen;
+            while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    public async Task Instances_run_that_many_batches_at_once_and_every_request_is_answered_once(int instances, int expectedOverlap)
+    {
+        var model = new OverlapModel();
+        await using var batcher = new DynamicBatcher<int, int>(model.Run,
+            new BatcherOptions { MaxBatchSize = 1, MaxQueueDelay = TimeSpan.Zero, QueueCapacity = 64, Instances = instances });
+        var results = new List<Task<int>>();
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(EnqueueStatus.Accepted, batcher.TryEnqueue(i, default, out var t));
+            results.Add(t);
+        }
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => i * 10), await Task.WhenAll(results).WaitAsync(Wait));
+        Assert.Equal(expectedOverlap, model.MaxRunning);
+        Assert.Equal(20, batcher.Stats.Completed);
+    }
+
+    [Fact]
+    public void Instances_out_of_range_are_refused()
+    {
+        Assert.Throws<ArgumentException>(() => new BatcherOptions { Instances = 0 }.Validate());
+    }
 }

@@ -21,7 +21,11 @@ public static class MriCsRuntime
             var provider = ExecutionProviderOptions.Parse(o.Inference.Provider, 0, o.Inference.IntraOpThreads);
             var pipeline = new PipelineOptions
             {
-                DetectorBatching = new PipelineOptions().DetectorBatching with { QueueCapacity = Math.Max(256, o.Inference.MaxInFlightPerSlot) },
+                DetectorBatching = new PipelineOptions().DetectorBatching with
+                {
+                    QueueCapacity = Math.Max(256, o.Inference.MaxInFlightPerSlot),
+                    Instances = o.Inference.DetectorInstances,
+                },
             };
             return new PipelineSliceGraderFactory(Path.GetFullPath(o.Inference.ModelsDir), o.Inference.ModelSet, provider, pipeline, sp.GetRequiredService<IInstanceReader>());
         });

@@ -14,7 +14,7 @@ public static class BenchCommands
 {
     public static IReadOnlyList<CliCommand> All { get; } =
     [
-        new("bench inference", "bench inference [--slices N] [--patients P] [--model-set ID] [--models DIR] [--provider auto|cpu|cuda] [--study-way [--weights DIR] [--study-images N] [--study-data DIR]] [--json]", Inference, "json", "study-way"),
+        new("bench inference", "bench inference [--slices N] [--patients P] [--model-set ID] [--models DIR] [--provider auto|cpu|cuda] [--threads N] [--detector-instances N] [--study-way [--weights DIR] [--study-images N] [--study-data DIR]] [--json]", Inference, "json", "study-way"),
     ];
 
     // A bounded window of slices in flight (what a GPU-worker slot admits): enough to fill the
@@ -65,8 +65,14 @@ public static class BenchCommands
             .Where(f => f.Truth is not null)
             .Select(f => f.File.ToBytes())
             .ToList();
-        var factory = new OnnxSessionFactory(ExecutionProviderOptions.Parse(args.Option("provider")));
-        var result = InferenceBenchmark.RunAsync(dir, manifest, setId, factory, dicom, slices, BenchOptions).GetAwaiter().GetResult();
+        var factory = new OnnxSessionFactory(ExecutionProviderOptions.Parse(args.Option("provider"), intraOpThreads: args.Int("threads", 0)));
+        var detectorInstances = args.Int("detector-instances", 1);
+        var benchOptions = BenchOptions with { DetectorBatching = BenchOptions.DetectorBatching with { Instances = detectorInstances } };
+        try { benchOptions.DetectorBatching.Validate(); }
+        catch (ArgumentException ex) { throw new CliUsageException($"--detector-instances: {ex.Message}"); }
+        // The bare-sessions baseline always runs one session per model with ORT's default threads (all cores): its best.
+        var baselineFactory = new OnnxSessionFactory(ExecutionProviderOptions.Parse(args.Option("provider")));
+        var result = InferenceBenchmark.RunAsync(dir, manifest, setId, factory, dicom, slices, benchOptions, baselineFactory: baselineFactory).GetAwaiter().GetResult();
         StudyWayBaseline.Result? baseline = null;
         if (studyWay)
         {
@@ -104,6 +110,8 @@ public static class BenchCommands
                 executionProvider = result.ExecutionProvider,
                 fallbackReason = factory.FallbackReason,
                 detectorMaxBatch = result.DetectorMaxBatch,
+                detectorInstances,
+                intraOpThreads = args.Int("threads", 0),
                 classifierMaxBatch = result.ClassifierMaxBatch,
                 classifierPreferredBatches = result.ClassifierPreferredBatches,
                 rawModels = result.RawModels.Select(r => new { id = r.ModelId, batch = r.BatchSize, msPerImage = Math.Round(r.MillisecondsPerImage, 3) }),

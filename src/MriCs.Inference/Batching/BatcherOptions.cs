@@ -10,6 +10,10 @@ public sealed record BatcherOptions
     public int QueueCapacity { get; init; } = 256;
     /// <summary>A request not started within this time fails with <see cref="TimeoutException"/>.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Batches run at once (Triton's instance count): loops sharing the queue and the session; ORT sessions
+    /// run concurrently. On a CPU, two single-threaded instances can beat one two-threaded one (the detector's many
+    /// small operators scale poorly across threads).</summary>
+    public int Instances { get; init; } = 1;
 
     public void Validate()
     {
@@ -19,6 +23,7 @@ public sealed record BatcherOptions
         if (PreferredBatchSizes.Any(p => p < 1 || p > MaxBatchSize))
             throw new ArgumentException($"preferred batch sizes must lie in 1..{MaxBatchSize}");
         if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentException("RequestTimeout must be positive");
+        if (Instances is < 1 or > 64) throw new ArgumentException($"Instances must be in 1..64 (is {Instances})");
     }
 }
 

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace MriCs.Inference.Batching;
 
 /// <summary>
-/// One model's request queue and the single loop that runs it in batches. Bounded: a full queue
+/// One model's request queue and the loops (one per instance, usually one) that run it in batches. Bounded: a full queue
 /// refuses at once. Requests carry a deadline and a cancellation token; those that expire or are
 /// cancelled while waiting never reach the model.
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
     private readonly ConcurrentQueue<Request> _queue = new();
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly Task[] _loops;
     private readonly ConcurrentDictionary<int, long> _batchSizes = new();
     private int _depth;
     private long _completed, _failed, _timedOut, _batches;
@@ -26,7 +26,11 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
         _execute = execute;
         _options = options;
         _time = time ?? TimeProvider.System;
-        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        // Each loop takes a signal before it dequeues and every enqueue releases one after it queued: a loop that got a
+        // signal always finds a request, however many loops share the queue.
+        _loops = Enumerable.Range(0, options.Instances)
+            .Select(_ => Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap())
+            .ToArray();
     }
 
     public BatcherStats Stats => new(Volatile.Read(ref _depth), Interlocked.Read(ref _completed), Interlocked.Read(ref _failed),
@@ -132,7 +136,7 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        await _loop.ConfigureAwait(false);
+        await Task.WhenAll(_loops).ConfigureAwait(false);
         _stop.Dispose();
         _signal.Dispose();
     }

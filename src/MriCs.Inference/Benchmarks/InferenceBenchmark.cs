@@ -63,8 +63,12 @@ public static class InferenceBenchmark
 {
     public static async Task<InferenceBenchResult> RunAsync(
         string modelsDirectory, ModelManifest manifest, string modelSetId, OnnxSessionFactory factory,
-        IReadOnlyList<byte[]> dicomSlices, int count, PipelineOptions options, CancellationToken cancellation = default)
+        IReadOnlyList<byte[]> dicomSlices, int count, PipelineOptions options, CancellationToken cancellation = default,
+        OnnxSessionFactory? baselineFactory = null)
     {
+        // The bare sessions may run with other session settings (e.g. ORT's default threads while the pipeline runs
+        // single-threaded instances), so each side is timed at its own best.
+        var bare = baselineFactory ?? factory;
         if (dicomSlices.Count == 0) throw new ArgumentException("no slices to benchmark", nameof(dicomSlices));
         // Decoded once, untimed: the bare sessions' pre-made tensors come from these.
         var slices = dicomSlices.Select(b => DicomSliceDecoder.Decode(b)).ToList();
@@ -84,13 +88,13 @@ public static class InferenceBenchmark
 
         var set = manifest.ModelSets.First(s => s.Id == modelSetId);
         var raw = new List<RawModelFigure>();
-        using (var detector = factory.Create(modelsDirectory, manifest.Model(set.Detector)))
+        using (var detector = bare.Create(modelsDirectory, manifest.Model(set.Detector)))
             raw.Add(TimeDetector(detector, slices));
         // Classifier crops: the ROIs the pipeline found (or the whole slice if it found none).
         var crops = rois.Count > 0 ? rois.Select(r => r.Image.Crop(r.Roi)).Take(64).ToList() : slices.Take(64).ToList();
         foreach (var id in set.Classifiers)
         {
-            using var session = factory.Create(modelsDirectory, manifest.Model(id));
+            using var session = bare.Create(modelsDirectory, manifest.Model(id));
             raw.Add(TimeClassifier(session, crops, options.ClassifierBatching.MaxBatchSize));
         }
         var rawPerSecond = 1000.0 / raw.Sum(r => r.MillisecondsPerImage);
