@@ -56,33 +56,37 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--size", type=int, default=None,
                     help="classifier input size; default: each classifier's size from manifest.json beside the weights, else 224")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (the study ran its script on a GPU)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    dev = torch.device(a.device)
     ds = common.Dataset(a.data)
     rows = ds.split("test")[:a.images]
-    detector = load(nets.detector(), a.weights, "det-fasterrcnn-mobilenetv3s")
-    classifiers = [load(nets.classifier(c), a.weights, c) for c in SETS[a.set]]
+    detector = load(nets.detector(), a.weights, "det-fasterrcnn-mobilenetv3s").to(dev)
+    classifiers = [load(nets.classifier(c), a.weights, c).to(dev) for c in SETS[a.set]]
     sizes = [a.size or manifest_size(a.weights, c) or 224 for c in SETS[a.set]]
     truth, pred, times = [], [], []
     with torch.no_grad():
         for i, r in enumerate(rows):
             t0 = time.perf_counter()
             img = pp.load_pgm(os.path.join(ds.root, r["file"]))
-            out = detector([pp.detector_input(img, nets.DETECTOR_SIZE)])[0]
+            out = detector([pp.detector_input(img, nets.DETECTOR_SIZE).to(dev)])[0]
             keep = out["scores"] >= 0.1
             if keep.sum() > 0:
                 box = out["boxes"][out["scores"].argmax()].tolist()
                 x0, y0, x1, y1 = pp.map_box(box, nets.DETECTOR_SIZE, img.shape[1], img.shape[0])
                 if x1 - x0 >= 2 and y1 - y0 >= 2:
                     crop = img[y0:y1, x0:x1]
-                    xs = {n: pp.classifier_input(crop, n)[None] for n in set(sizes)}
+                    xs = {n: pp.classifier_input(crop, n)[None].to(dev) for n in set(sizes)}
                     probs = torch.stack([torch.softmax(c(xs[n]), 1)[0] for c, n in zip(classifiers, sizes)]).mean(0)
                     truth.append(r["grade"])
                     pred.append(int(probs.argmax()))
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
             if i > 0:  # the first image pays for initialisation
                 times.append(time.perf_counter() - t0)
     ms = 1000 * np.array(times)
-    print(f"study-style PyTorch inference, set {a.set}, {len(rows)} images, {a.threads} threads: "
+    print(f"study-style PyTorch inference, set {a.set}, {len(rows)} images, {a.threads} threads, {a.device}: "
           f"mean {ms.mean():.1f} ms/image, p50 {np.percentile(ms, 50):.1f}, p95 {np.percentile(ms, 95):.1f}, {1000 / ms.mean():.2f} images/s")
     if a.weights and truth:
         m = common.classification_metrics(truth, pred)

@@ -76,7 +76,9 @@ public static class BenchCommands
         StudyWayBaseline.Result? baseline = null;
         if (studyWay)
         {
-            try { baseline = StudyWayBaseline.Run(weights, setId, studyImages, Environment.ProcessorCount, args.Option("study-data"), ctx.Error); }
+            try { // The study ran its script on a GPU: when the pipeline ran on CUDA, so does the baseline.
+                var device = result.ExecutionProvider.StartsWith("CUDA", StringComparison.OrdinalIgnoreCase) ? "cuda" : "cpu";
+                baseline = StudyWayBaseline.Run(weights, setId, studyImages, Environment.ProcessorCount, device, args.Option("study-data"), ctx.Error); }
             catch (InvalidOperationException ex)
             {
                 ctx.Error.WriteLine($"mrics bench inference --study-way: {ex.Message}");
@@ -103,6 +105,7 @@ public static class BenchCommands
                     msPerImage = Math.Round(baseline.MeanMilliseconds, 2),
                     images = baseline.Images,
                     threads = baseline.Threads,
+                    device = baseline.Device,
                     weights = baseline.WeightsDir,
                     agreement = baseline.Agreement,
                 },
@@ -138,7 +141,7 @@ public static class BenchCommands
         ctx.Out.WriteLine($"  ratio                         {result.Ratio,8:0.00}");
         if (baseline is not null)
         {
-            ctx.Out.WriteLine($"  study's way (PyTorch, 1 image) {baseline.ImagesPerSecond,7:0.0} slices/s  ({baseline.Images} images, {baseline.Threads} threads, weights {baseline.WeightsDir})");
+            ctx.Out.WriteLine($"  study's way (PyTorch, 1 image) {baseline.ImagesPerSecond,7:0.0} slices/s  ({baseline.Images} images, {baseline.Device}, {baseline.Threads} threads, weights {baseline.WeightsDir})");
             ctx.Out.WriteLine($"  pipeline / study's way        {overStudy,8:0.00}x");
             if (baseline.Agreement is { } ag) ctx.Out.WriteLine($"    study's way {ag}");
         }

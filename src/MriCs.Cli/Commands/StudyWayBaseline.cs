@@ -12,7 +12,7 @@ namespace MriCs.Cli.Commands;
 /// </summary>
 public static partial class StudyWayBaseline
 {
-    public sealed record Result(double ImagesPerSecond, double MeanMilliseconds, int Images, int Threads, string WeightsDir, string Summary, string? Agreement);
+    public sealed record Result(double ImagesPerSecond, double MeanMilliseconds, int Images, int Threads, string Device, string WeightsDir, string Summary, string? Agreement);
 
     /// <summary>Patients to export so the phantom test split (3 patients in 20, 4 levels each) holds at least <paramref name="images"/>.</summary>
     public static int PatientsFor(int images) => 20 * (int)Math.Ceiling(images / 12.0);
@@ -57,7 +57,7 @@ public static partial class StudyWayBaseline
         }
     }
 
-    public static Result Run(string weightsDir, string setId, int images, int threads, string? dataDir, TextWriter log)
+    public static Result Run(string weightsDir, string setId, int images, int threads, string device, string? dataDir, TextWriter log)
     {
         var script = Path.Combine(CliPaths.Home, "models", "training", "study_inference.py");
         if (!File.Exists(script)) throw new InvalidOperationException($"the study-way script is not at {script} (set MRICS_HOME to the MriCs checkout)");
@@ -74,7 +74,7 @@ public static partial class StudyWayBaseline
             {
                 UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
             };
-            foreach (var a in new[] { script, "--data", dataDir ?? temp!, "--weights", weightsDir, "--set", setId, "--images", images.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture) })
+            foreach (var a in new[] { script, "--data", dataDir ?? temp!, "--weights", weightsDir, "--set", setId, "--images", images.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture), "--device", device })
                 psi.ArgumentList.Add(a);
             using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start python3");
             var stderr = p.StandardError.ReadToEndAsync();
@@ -86,7 +86,7 @@ public static partial class StudyWayBaseline
             var summary = lines.FirstOrDefault(l => l.StartsWith("study-style PyTorch inference", StringComparison.Ordinal))
                 ?? throw new InvalidOperationException($"study_inference.py printed no summary line: {LastLines(stdout, 3)}");
             var parsed = ParseSummary(summary) ?? throw new InvalidOperationException($"cannot read the study_inference.py summary: {summary}");
-            return new Result(parsed.ImagesPerSecond, parsed.MeanMs, images, threads, weightsDir, summary,
+            return new Result(parsed.ImagesPerSecond, parsed.MeanMs, images, threads, device, weightsDir, summary,
                 lines.FirstOrDefault(l => l.StartsWith("graded ", StringComparison.Ordinal)));
         }
         finally

@@ -11,7 +11,7 @@ public class StudyWayBaselineTests
     public void The_summary_line_of_study_inference_py_is_read()
     {
         // The exact shape of the script's print (models/training/study_inference.py).
-        var line = "study-style PyTorch inference, set ensemble, 100 images, 2 threads: mean 187.3 ms/image, p50 185.0, p95 201.7, 5.34 images/s";
+        var line = "study-style PyTorch inference, set ensemble, 100 images, 2 threads, cpu: mean 187.3 ms/image, p50 185.0, p95 201.7, 5.34 images/s";
         Assert.Equal((187.3, 5.34), StudyWayBaseline.ParseSummary(line));
         Assert.Null(StudyWayBaseline.ParseSummary("Traceback (most recent call last):"));
     }
