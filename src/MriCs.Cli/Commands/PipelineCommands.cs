@@ -20,9 +20,9 @@ public static partial class PipelineCommands
     public static IReadOnlyList<CliCommand> All { get; } =
     [
         new("demo", "demo [--patients N] [--seed S] [--protocol key-images|slabs] [--out DIR] [--data-dir DIR] [--models DIR] [--provider auto|cpu|cuda] [--slots N]", Demo),
-        new("serve", "serve [--data-dir DIR] [--models DIR] [--watch DIR] [--dicom-port P] [--ae-title AE] [--slots N] [--provider auto|cpu|cuda] [--roles ingest,gpu-worker] [--port N] [--seed-node ADDRESS]... [--management-port M] [--management-bind IP]", Serve),
-        new("bench pipeline", "bench pipeline [--input DIR | --patients N --seed S] [--models DIR] [--slots N] [--in-flight N] [--provider auto|cpu|cuda] [--model-set ID]", BenchPipeline),
-        new("process", "process DIR --out results.csv [--json FILE] [--data-dir DIR] [--models DIR] [--slots N] [--provider auto|cpu|cuda] [--fusion mean|majority|most-severe] [--timeout SECONDS]", Process),
+        new("serve", "serve [--data-dir DIR] [--models DIR] [--watch DIR] [--dicom-port P] [--ae-title AE] [--slots N] [--provider auto|cpu|cuda] [--threads N] [--detector-instances N] [--roles ingest,gpu-worker] [--port N] [--seed-node ADDRESS]... [--management-port M] [--management-bind IP]", Serve),
+        new("bench pipeline", "bench pipeline [--input DIR | --patients N --seed S] [--models DIR] [--slots N] [--in-flight N] [--provider auto|cpu|cuda] [--threads N] [--detector-instances N] [--model-set ID]", BenchPipeline),
+        new("process", "process DIR --out results.csv [--json FILE] [--data-dir DIR] [--models DIR] [--slots N] [--provider auto|cpu|cuda] [--threads N] [--detector-instances N] [--fusion mean|majority|most-severe] [--timeout SECONDS]", Process),
     ];
 
     /// <summary>Node settings from the command line (MriCs:* keys); everything else from appsettings/environment.</summary>
@@ -37,6 +37,8 @@ public static partial class PipelineCommands
         Map("slots", "MriCs:Inference:Slots");
         Map("provider", "MriCs:Inference:Provider");
         Map("model-set", "MriCs:Inference:ModelSet");
+        Map("threads", "MriCs:Inference:IntraOpThreads");
+        Map("detector-instances", "MriCs:Inference:DetectorInstances");
         Map("fusion", "MriCs:Aggregation:Fusion");
         Map("port", "MriCs:Cluster:Port");
         Map("hostname", "MriCs:Cluster:Hostname");
