@@ -1,9 +1,4 @@
-using System.Diagnostics;
-using System.Text.Json;
-using MriCs.Actors.Protocol;
 using MriCs.Actors.Results;
-using MriCs.Phantom;
-using MriCs.Phantom.Studies;
 using Xunit.Abstractions;
 
 namespace MriCs.Cluster.Tests;
@@ -25,11 +20,7 @@ public sealed class ClusterSurvivalSpec(TestPostgres postgres, ITestOutputHelper
     public async Task Every_study_gets_exactly_one_recommendation_equal_to_a_single_process_run_through_kills_and_restarts()
     {
         // 7 studies: 2 before any failure, 2 while a worker dies, 2 while the ingest dies, 1 after a full restart.
-        var studies = Path.Combine(_dir, "studies");
-        PhantomStudy.Write(studies, new PhantomOptions(20261127), 7, new StudyOptions());
-        File.Delete(Path.Combine(studies, "labels.csv"));
-        var folders = Directory.GetDirectories(studies).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(7, folders.Count);
+        var (studies, folders) = SingleProcessRun.WriteStudies(_dir, 20261127, 7);
 
         var baseline = SingleProcessRun.Run(_dir, studies);
         Assert.Equal(7, baseline.Count);
@@ -88,16 +79,10 @@ public sealed class ClusterSurvivalSpec(TestPostgres postgres, ITestOutputHelper
             SingleProcessRun.AssertOneEachAndEqual(final, baseline, 7);
             await cluster.StopAllAsync();
         }
-        catch (Exception) when (Log(cluster))
+        catch (Exception) when (cluster.WriteTails(output))
         {
             throw;
         }
-    }
-
-    private bool Log(TestCluster cluster)
-    {
-        output.WriteLine(cluster.Tails());
-        return false;
     }
 
     private static int Recommended(IReadOnlyList<StudyJournal> journal) => journal.Count(s => s.Issued.Count > 0);

@@ -1,5 +1,3 @@
-using MriCs.Phantom;
-using MriCs.Phantom.Studies;
 using Xunit.Abstractions;
 
 namespace MriCs.Cluster.Tests;
@@ -19,10 +17,7 @@ public sealed class IngestJournalKillSpec(TestPostgres postgres, ITestOutputHelp
     [Fact]
     public async Task Acknowledged_instances_only_in_the_journal_survive_a_kill_of_the_ingest_node_and_are_graded_once()
     {
-        var studies = Path.Combine(_dir, "studies");
-        PhantomStudy.Write(studies, new PhantomOptions(20261128), 2, new StudyOptions());
-        File.Delete(Path.Combine(studies, "labels.csv"));
-        var folders = Directory.GetDirectories(studies).Order(StringComparer.Ordinal).ToList();
+        var (studies, folders) = SingleProcessRun.WriteStudies(_dir, 20261128, 2);
         var sent = folders.Sum(f => Directory.EnumerateFiles(f, "*", SearchOption.AllDirectories).Count());
         var baseline = SingleProcessRun.Run(_dir, studies);
         Assert.Equal(2, baseline.Count);
@@ -51,7 +46,7 @@ public sealed class IngestJournalKillSpec(TestPostgres postgres, ITestOutputHelp
             Assert.Equal(sent, Materialized(staging));
             await cluster.StopAllAsync();
         }
-        catch (Exception) when (Log(cluster))
+        catch (Exception) when (cluster.WriteTails(output))
         {
             throw;
         }
@@ -64,12 +59,6 @@ public sealed class IngestJournalKillSpec(TestPostgres postgres, ITestOutputHelp
                 .Count(f => !f.Contains($"{Path.DirectorySeparatorChar}.journal{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                     && !f.Contains($"{Path.DirectorySeparatorChar}.incoming{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             : 0;
-
-    private bool Log(TestCluster cluster)
-    {
-        output.WriteLine(cluster.Tails());
-        return false;
-    }
 
     public void Dispose()
     {

@@ -8,6 +8,17 @@ namespace MriCs.Cluster.Tests;
 /// <summary>The reference every cluster test compares with: the same studies through one `mrics process` run.</summary>
 public static class SingleProcessRun
 {
+    /// <summary>Phantom studies (one folder each, no labels file) under <paramref name="workDir"/>/studies, in name order.</summary>
+    public static (string Root, List<string> Folders) WriteStudies(string workDir, int seed, int count)
+    {
+        var root = Path.Combine(workDir, "studies");
+        MriCs.Phantom.Studies.PhantomStudy.Write(root, new MriCs.Phantom.PhantomOptions(seed), count, new MriCs.Phantom.Studies.StudyOptions());
+        File.Delete(Path.Combine(root, "labels.csv"));
+        var folders = Directory.GetDirectories(root).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(count, folders.Count);
+        return (root, folders);
+    }
+
     /// <summary>Exactly one recommendation per study, each equal to the single-process run's: grades, levels, models, probabilities within 1e-4.</summary>
     public static void AssertOneEachAndEqual(IReadOnlyList<StudyJournal> journal, IReadOnlyDictionary<string, Recommendation> baseline, int expected)
     {

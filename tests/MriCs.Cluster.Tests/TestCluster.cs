@@ -122,6 +122,13 @@ public sealed class TestCluster : IDisposable
 
     public string Tails() => string.Join("\n", _nodes.Select(n => n.Tail(25)));
 
+    /// <summary>For an exception filter: writes every node's log tail to the test output, never catches.</summary>
+    public bool WriteTails(Xunit.Abstractions.ITestOutputHelper output)
+    {
+        output.WriteLine(Tails());
+        return false;
+    }
+
     /// <summary>SIGTERM to every node (workers and ingest first, the Lighthouse last).</summary>
     public async Task StopAllAsync()
     {
