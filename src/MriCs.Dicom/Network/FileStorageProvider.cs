@@ -165,6 +165,9 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
     public Task WhenMaterializedAsync(CancellationToken ct = default) => _journal?.WhenMaterializedAsync(ct) ?? Task.CompletedTask;
 
     /// <summary>Tests: hold or release the background materializer (journal mode).</summary>
+    /// <summary>Tests: payload bytes the journal holds unmaterialized (0 in direct mode).</summary>
+    internal long JournalBacklogBytes => _journal?.BacklogBytes ?? 0;
+
     internal void SetMaterializerPaused(bool paused) => _journal?.SetPaused(paused);
 
     /// <summary>Tests: stop as kill -9 would, leaving the journal as it is on disk.</summary>

@@ -181,7 +181,12 @@ internal sealed class StoreJournal : IAsyncDisposable
         _nextSeq = maxSeq + 1;
         replay.Sort((a, b) => a.Seq.CompareTo(b.Seq));
         Replayed = replay.Count;
-        foreach (var e in replay) _toMaterialize.Enqueue(e);
+        foreach (var e in replay)
+        {
+            _toMaterialize.Enqueue(e);
+            _backlogBytes += e.PayloadLength; // counted like appended records, so the backlog returns to exactly 0
+        }
+        _backlogSince = System.Diagnostics.Stopwatch.GetTimestamp();
         _enqueued = replay.Count;
         DicomNetworkMetrics.JournalBacklog.Add(replay.Count);
 
@@ -686,6 +691,12 @@ internal sealed class StoreJournal : IAsyncDisposable
     }
 
     /// <summary>Appended or replayed records not yet materialized.</summary>
+    /// <summary>Payload bytes appended (or replayed) and not yet materialized: what the materialize policy weighs.</summary>
+    internal long BacklogBytes
+    {
+        get { lock (_matLock) return _backlogBytes; }
+    }
+
     public long Backlog
     {
         get { lock (_matLock) return _enqueued - _materialized; }
