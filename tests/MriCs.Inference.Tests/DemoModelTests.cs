@@ -117,4 +117,38 @@ public class DemoModelTests
         var inter = (double)w * h;
         return inter / ((double)a.Width * a.Height + (double)b.Width * b.Height - inter);
     }
+
+    [Fact]
+    public async Task Two_detector_instances_give_the_same_results_as_one()
+    {
+        var dir = ModelsFolder();
+        var manifest = ManifestLoader.Load(dir);
+        var slices = PhantomGenerator.Patients(new PhantomOptions(Seed: 778), 3).SelectMany(p => p.Slices)
+            .Select(s => new GrayImage(s.Width, s.Height, s.ToGray8())).ToList();
+        async Task<List<SliceResult>> RunAll(int instances)
+        {
+            var options = new PipelineOptions { DetectorBatching = new PipelineOptions().DetectorBatching with { Instances = instances } };
+            var single = new OnnxSessionFactory(new ExecutionProviderOptions { Provider = ExecutionProviderPreference.Cpu, IntraOpThreads = 1 });
+            await using var pipeline = SlicePipeline.Create(dir, manifest, "ensemble", single, options);
+            var tasks = new List<Task<SliceResult>>();
+            foreach (var image in slices) // all submitted at once, so two detector runs overlap
+            {
+                Assert.Equal(EnqueueStatusAccepted, pipeline.TrySubmit(image, default, out var task));
+                tasks.Add(task);
+            }
+            return [.. await Task.WhenAll(tasks)];
+        }
+        var one = await RunAll(1);
+        var two = await RunAll(2);
+        Assert.Equal(slices.Count, two.Count);
+        for (var i = 0; i < one.Count; i++)
+        {
+            Assert.Equal(one[i].Outcome, two[i].Outcome);
+            Assert.Equal(one[i].Roi, two[i].Roi);
+            Assert.Equal(one[i].Votes.Select(v => (v.ModelId, v.Grade)), two[i].Votes.Select(v => (v.ModelId, v.Grade)));
+            foreach (var (a, b) in one[i].Votes.Zip(two[i].Votes))
+                for (var k = 0; k < a.Probabilities.Length; k++)
+                    Assert.True(Math.Abs(a.Probabilities[k] - b.Probabilities[k]) <= 1e-5, $"slice {i} {a.ModelId} p{k}: {a.Probabilities[k]} vs {b.Probabilities[k]}");
+        }
+    }
 }

@@ -65,7 +65,8 @@ public static class BenchCommands
             .Where(f => f.Truth is not null)
             .Select(f => f.File.ToBytes())
             .ToList();
-        var factory = new OnnxSessionFactory(ExecutionProviderOptions.Parse(args.Option("provider"), intraOpThreads: args.Int("threads", 0)));
+        var threads = args.Int("threads", 0);
+        var factory = new OnnxSessionFactory(ExecutionProviderOptions.Parse(args.Option("provider"), intraOpThreads: threads));
         var detectorInstances = args.Int("detector-instances", 1);
         var benchOptions = BenchOptions with { DetectorBatching = BenchOptions.DetectorBatching with { Instances = detectorInstances } };
         try { benchOptions.DetectorBatching.Validate(); }
@@ -76,9 +77,12 @@ public static class BenchCommands
         StudyWayBaseline.Result? baseline = null;
         if (studyWay)
         {
-            try { // The study ran its script on a GPU: when the pipeline ran on CUDA, so does the baseline.
-                var device = result.ExecutionProvider.StartsWith("CUDA", StringComparison.OrdinalIgnoreCase) ? "cuda" : "cpu";
-                baseline = StudyWayBaseline.Run(weights, setId, studyImages, Environment.ProcessorCount, device, args.Option("study-data"), ctx.Error); }
+            // The study ran its script on a GPU: when the pipeline ran on CUDA, so does the baseline.
+            var device = result.ExecutionProvider.StartsWith("CUDA", StringComparison.OrdinalIgnoreCase) ? "cuda" : "cpu";
+            try
+            {
+                baseline = StudyWayBaseline.Run(weights, setId, studyImages, Environment.ProcessorCount, device, args.Option("study-data"), ctx.Error);
+            }
             catch (InvalidOperationException ex)
             {
                 ctx.Error.WriteLine($"mrics bench inference --study-way: {ex.Message}");
@@ -114,7 +118,7 @@ public static class BenchCommands
                 fallbackReason = factory.FallbackReason,
                 detectorMaxBatch = result.DetectorMaxBatch,
                 detectorInstances,
-                intraOpThreads = args.Int("threads", 0),
+                intraOpThreads = threads,
                 classifierMaxBatch = result.ClassifierMaxBatch,
                 classifierPreferredBatches = result.ClassifierPreferredBatches,
                 rawModels = result.RawModels.Select(r => new { id = r.ModelId, batch = r.BatchSize, msPerImage = Math.Round(r.MillisecondsPerImage, 3) }),
