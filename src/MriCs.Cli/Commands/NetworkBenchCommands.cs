@@ -60,6 +60,11 @@ public static class NetworkBenchCommands
             ctx.Out.WriteLine("MriCs journal: append to a preallocated journal segment + fdatasync (shared by concurrent associations) before each success;");
             ctx.Out.WriteLine("               files made in the background (syncfs per batch); 'drained' = until every file is made, synced and delivered");
             ctx.Out.WriteLine($"storescp: {(bitPreserving ? "+B (bit-preserving, data set streamed to file)" : "default (parse + re-encode)")}, no fsync (dcmtk does not fsync), --fork when N > 1, TCP_NODELAY=1 for every dcmtk process");
+            // The physics under one association: each success waits for one device flush, which storescp never does.
+            var instanceBytes = (int)Math.Min(int.MaxValue, totalBytes / count);
+            var flushSmall = FlushProbe.MeanMilliseconds(work, 4096, 200);
+            var flushInstance = FlushProbe.MeanMilliseconds(work, instanceBytes, 200);
+            ctx.Out.WriteLine($"flush floor on this volume (write into a zero-filled file + fdatasync, as the journal): 4 KB {flushSmall:0.000} ms, {instanceBytes / 1024} KB {flushInstance:0.000} ms");
             ctx.Out.WriteLine($"load average before: {LoadAverage()}");
             ctx.Out.WriteLine();
             ctx.Out.WriteLine($"{"assocs",6} | {"direct img/s",12} {"MB/s",6} | {"journal img/s",13} {"MB/s",6} {"drained img/s",13} | {"storescp img/s",14} {"MB/s",6} | {"direct",6} {"journal",7} {"drained",7}");
@@ -85,6 +90,12 @@ public static class NetworkBenchCommands
                 var js = journal[journal.Count / 2].Journal;
                 if (js is not null)
                     ctx.Out.WriteLine($"{"",6}   journal (median run): {js.Records} records in {js.Commits} fdatasyncs ({js.RecordsPerSync:0.0} per sync), write {js.MeanWriteMs:0.00} ms + fdatasync {js.MeanSyncMs:0.00} ms per commit; {js.MaterializeBatches} materializer batches, {js.MaterializeTime.TotalMilliseconds:0} ms");
+                if (c == 1)
+                {
+                    // A durable SCP as fast as storescp at everything else still adds one flush per instance.
+                    var bound = s / (s + count * flushSmall / 1000.0);
+                    ctx.Out.WriteLine($"{"",6}   one association: an SCP as fast as storescp at receiving and writing, plus the 4 KB flush floor per instance, would reach {bound:0.00}x ({count} x {flushSmall:0.000} ms on top of storescp's {s:0.000} s)");
+                }
                 ctx.Out.WriteLine($"{"",6}   runs (s): direct {Runs(direct)}; journal {Runs(journal)} (drained {string.Join(' ', journal.Select(r => r.Drained.ToString("0.000")))}); storescp {Runs(dcmtk)}");
                 if (!complete)
                     ctx.Error.WriteLine($"  incomplete: stored direct {string.Join(',', direct.Select(r => r.Stored))}, journal {string.Join(',', journal.Select(r => r.Stored))}, storescp {string.Join(',', dcmtk.Select(r => r.Stored))} of {count}");
