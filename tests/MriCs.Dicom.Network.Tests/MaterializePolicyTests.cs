@@ -45,3 +45,21 @@ public class MaterializePolicyTests
         Assert.Equal(TimeSpan.Zero, MaterializePolicy.Wait(TimeSpan.Zero, TimeSpan.Zero, 1, Capacity, TimeSpan.Zero, MaxDefer));
     }
 }
+
+/// <summary>The flush probe `bench store` prints: a real write + fdatasync per append, and no file left behind.</summary>
+public class FlushProbeTests
+{
+    [Fact]
+    public void Measures_a_positive_time_per_append_and_leaves_nothing_behind()
+    {
+        var dir = Directory.CreateTempSubdirectory("mrics-flush-").FullName;
+        try
+        {
+            var ms = FlushProbe.MeanMilliseconds(dir, 4096, 20);
+            Assert.True(ms > 0 && double.IsFinite(ms), $"{ms} ms");
+            Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
+            Assert.Throws<ArgumentOutOfRangeException>(() => FlushProbe.MeanMilliseconds(dir, 0, 1));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
