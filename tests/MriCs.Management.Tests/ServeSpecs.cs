@@ -29,12 +29,13 @@ public sealed partial class ServeSpecs
             Assert.True(endpoint is not null, "serve printed no management endpoint; stderr: " + (process.HasExited ? await stderr : ""));
             var stdout = process.StandardOutput.ReadToEndAsync();
 
+            // The endpoint opens as the actor system starts; the node joins itself a moment later: ready means an Up member.
+            var health = await Eventually.UntilAsync(() => Cli.RunAsync("health", "--json", "--host", endpoint), r => r.Code == 0, TimeSpan.FromSeconds(60), "serve ready");
+            Assert.Equal("ok", health.Json.GetProperty("status").GetString());
             var show = await Cli.RunAsync("cluster", "show", "--json", "--host", endpoint);
             Assert.True(show.Code == 0, show.Error);
             var member = Assert.Single(show.Json.GetProperty("members").EnumerateArray());
             Assert.Equal(["gpu-worker", "ingest"], member.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).Where(r => !r!.StartsWith("slots-", StringComparison.Ordinal)));
-            var health = await Eventually.UntilAsync(() => Cli.RunAsync("health", "--json", "--host", endpoint), r => r.Code == 0, TimeSpan.FromSeconds(60), "serve ready");
-            Assert.Equal("ok", health.Json.GetProperty("status").GetString());
             var refused = await Cli.RunAsync("cluster", "down-unreachable", "--host", endpoint, "--token", "wrong-token-wrong-token");
             Assert.Equal(1, refused.Code);
 
