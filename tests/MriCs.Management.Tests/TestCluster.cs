@@ -182,8 +182,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         Seed = await Node.StartAsync(Dir.Sub("seed"), ClusterRoles.Lighthouse, null, Grader);
         Ingest = await Node.StartAsync(Dir.Sub("ingest"), ClusterRoles.Ingest, Seed.Address, Grader);
         Worker = await Node.StartAsync(Dir.Sub("worker"), ClusterRoles.GpuWorker, Seed.Address, Grader, token: null);
-        await Eventually.UntilAsync(() => Seed.GetJsonAsync("/api/cluster"),
-            c => c.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == 3, TimeSpan.FromSeconds(60), "3 members up");
+        // Every node's own view, not just the seed's: Up statuses reach the others by gossip a moment later.
+        foreach (var node in new[] { Seed, Ingest, Worker })
+            await Eventually.UntilAsync(() => node.GetJsonAsync("/api/cluster"),
+                c => c.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == 3, TimeSpan.FromSeconds(60), "3 members up");
     }
 
     public async Task DisposeAsync()
