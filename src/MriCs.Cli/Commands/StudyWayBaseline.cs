@@ -35,11 +35,14 @@ public static partial class StudyWayBaseline
     /// <summary>The Python the training recipe runs on (Debian's, with python3-torch); MRICS_PYTHON overrides it.</summary>
     public static string Python => Environment.GetEnvironmentVariable("MRICS_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
 
+    private static string Script => Path.Combine(CliPaths.Home, "models", "training", "study_inference.py");
+
+    private static string NoScript => $"the study-way script is not at {Script} (set MRICS_HOME to the MriCs checkout)";
+
     /// <summary>Null when the baseline can run here, else what is missing (checked before the pipeline is timed).</summary>
     public static string? Preflight()
     {
-        var script = Path.Combine(CliPaths.Home, "models", "training", "study_inference.py");
-        if (!File.Exists(script)) return $"the study-way script is not at {script} (set MRICS_HOME to the MriCs checkout)";
+        if (!File.Exists(Script)) return NoScript;
         try
         {
             var psi = new ProcessStartInfo(Python) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -59,8 +62,8 @@ public static partial class StudyWayBaseline
 
     public static Result Run(string weightsDir, string setId, int images, int threads, string device, string? dataDir, TextWriter log)
     {
-        var script = Path.Combine(CliPaths.Home, "models", "training", "study_inference.py");
-        if (!File.Exists(script)) throw new InvalidOperationException($"the study-way script is not at {script} (set MRICS_HOME to the MriCs checkout)");
+        var script = Script;
+        if (!File.Exists(script)) throw new InvalidOperationException(NoScript);
         var temp = dataDir is null ? Path.Combine(Path.GetTempPath(), "mrics-study-way-" + Guid.NewGuid().ToString("N")[..8]) : null;
         try
         {
@@ -76,7 +79,7 @@ public static partial class StudyWayBaseline
             };
             foreach (var a in new[] { script, "--data", dataDir ?? temp!, "--weights", weightsDir, "--set", setId, "--images", images.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture), "--device", device })
                 psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start python3");
+            using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {Python}");
             var stderr = p.StandardError.ReadToEndAsync();
             var stdout = p.StandardOutput.ReadToEnd();
             p.WaitForExit();

@@ -14,13 +14,7 @@ public static class FlushProbe
         var path = Path.Combine(directory, $".flush-probe-{Guid.NewGuid():N}");
         try
         {
-            var size = (long)bytes * count;
-            using (var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
-            {
-                var zeros = new byte[1024 * 1024];
-                for (long at = 0; at < size; at += zeros.Length) fs.Write(zeros, 0, (int)Math.Min(zeros.Length, size - at));
-                fs.Flush(flushToDisk: true);
-            }
+            StoreJournal.WriteZeroFilled(path, (long)bytes * count, FileMode.CreateNew);
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
             var data = new byte[bytes];
             Random.Shared.NextBytes(data);

@@ -220,18 +220,24 @@ internal sealed class StoreJournal : IAsyncDisposable
     {
         var path = Path.Combine(_dir, $"seg-{index:D4}.log");
         var temp = path + ".new";
-        using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 0))
-        {
-            // Zero-filled, not fallocated: writes into unwritten extents would need a metadata commit at each fdatasync.
-            var zeros = new byte[1024 * 1024];
-            for (long at = 0; at < _segmentBytes; at += zeros.Length)
-                fs.Write(zeros, 0, (int)Math.Min(zeros.Length, _segmentBytes - at));
-            fs.Flush(flushToDisk: true);
-        }
+        WriteZeroFilled(temp, _segmentBytes, FileMode.Create);
         File.Move(temp, path, overwrite: true);
         Fsync.Directory(_dir);
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
         return new JournalSegment(index, path, handle, _segmentBytes);
+    }
+
+    /// <summary>
+    /// A file of <paramref name="bytes"/> zeros, synced. Zero-filled, not fallocated: writes into unwritten extents would
+    /// need a file system journal commit at each fdatasync; into written blocks, fdatasync is one device flush.
+    /// </summary>
+    internal static void WriteZeroFilled(string path, long bytes, FileMode mode)
+    {
+        using var fs = new FileStream(path, mode, FileAccess.Write, FileShare.None, 0);
+        var zeros = new byte[1024 * 1024];
+        for (long at = 0; at < bytes; at += zeros.Length)
+            fs.Write(zeros, 0, (int)Math.Min(zeros.Length, bytes - at));
+        fs.Flush(flushToDisk: true);
     }
 
     /// <summary>Valid records of a segment from offset 0: stops at the first bad header/CRC or break in the sequence.</summary>
