@@ -16,7 +16,7 @@ public static class NetworkBenchCommands
 
     public static IReadOnlyList<CliCommand> All { get; } =
     [
-        new("bench store", "bench store [--source FILE] [--count N] [--associations 1,8] [--repeat R] [--journal-linger-ms MS] [--durability full|file|none] [--storescp-mode default|bit-preserving]  (MriCs direct vs journal vs storescp)", Store),
+        new("bench store", "bench store [--source FILE] [--count N] [--associations 1,8] [--repeat R] [--journal-linger-ms MS] [--durability full|file|none] [--storescp-mode default|bit-preserving|both]  (MriCs direct vs journal vs storescp)", Store),
     ];
 
     /// <summary>Seconds until the last storescu exited; Drained: until every file was materialized (journal), else = Seconds.</summary>
@@ -39,11 +39,12 @@ public static class NetworkBenchCommands
             "none" => DurabilityMode.None,
             var d => throw new CliUsageException($"--durability must be none, file or full, got '{d}'"),
         };
-        var bitPreserving = (args.Option("storescp-mode") ?? "bit-preserving") switch
+        bool[] storescpModes = (args.Option("storescp-mode") ?? "both") switch
         {
-            "default" => false,
-            "bit-preserving" => true,
-            var m => throw new CliUsageException($"--storescp-mode must be default or bit-preserving, got '{m}'"),
+            "default" => [false],
+            "bit-preserving" => [true],
+            "both" => [true, false],
+            var m => throw new CliUsageException($"--storescp-mode must be default, bit-preserving or both, got '{m}'"),
         };
         foreach (var tool in new[] { "storescu", "storescp", "dcmodify" })
             if (!OnPath(tool)) { ctx.Error.WriteLine($"mrics bench store: {tool} (dcmtk) not found; apt-get install dcmtk"); return 2; }
@@ -59,7 +60,9 @@ public static class NetworkBenchCommands
             ctx.Out.WriteLine($"MriCs direct: a file per instance, before each success: {Short(durability)} (f+d = fsync file, rename, fsync directory)");
             ctx.Out.WriteLine("MriCs journal: append to a preallocated journal segment + fdatasync (shared by concurrent associations) before each success;");
             ctx.Out.WriteLine("               files made in the background (syncfs per batch); 'drained' = until every file is made, synced and delivered");
-            ctx.Out.WriteLine($"storescp: {(bitPreserving ? "+B (bit-preserving, data set streamed to file)" : "default (parse + re-encode)")}, no fsync (dcmtk does not fsync), --fork when N > 1, TCP_NODELAY=1 for every dcmtk process");
+            foreach (var bp in storescpModes)
+                ctx.Out.WriteLine($"{StorescpName(bp)}: {(bp ? "bit-preserving, the data set streamed to the file as it arrives" : "as run without options: data set parsed, then written")}; no fsync (dcmtk never calls it), --fork when N > 1, TCP_NODELAY=1 for every dcmtk process");
+            ctx.Out.WriteLine("each configuration runs once untimed first (JIT warm-up of the MriCs SCP, page cache for storescu's files); then interleaved, median");
             // The physics under one association: each success waits for one device flush, which storescp never does.
             var instanceBytes = (int)Math.Min(int.MaxValue, totalBytes / count);
             var flushSmall = FlushProbe.MeanMilliseconds(work, 4096, 200);
@@ -67,38 +70,51 @@ public static class NetworkBenchCommands
             ctx.Out.WriteLine($"flush floor on this volume (write into a zero-filled file + fdatasync, as the journal): 4 KB {flushSmall:0.000} ms, {instanceBytes / 1024} KB {flushInstance:0.000} ms");
             ctx.Out.WriteLine($"load average before: {LoadAverage()}");
             ctx.Out.WriteLine();
-            ctx.Out.WriteLine($"{"assocs",6} | {"direct img/s",12} {"MB/s",6} | {"journal img/s",13} {"MB/s",6} {"drained img/s",13} | {"storescp img/s",14} {"MB/s",6} | {"direct",6} {"journal",7} {"drained",7}");
             var ok = true;
             foreach (var c in concurrencies)
             {
                 var direct = new List<Run>();
                 var journal = new List<Run>();
-                var dcmtk = new List<Run>();
+                var dcmtk = storescpModes.Select(_ => new List<Run>()).ToArray();
+                // Untimed warm-up of every configuration.
+                RunMrics(files, c, StorageMode.Direct, durability, Path.Combine(work, "out-mrics"), lingerMs);
+                RunMrics(files, c, StorageMode.Journal, durability, Path.Combine(work, "out-mrics"), lingerMs);
+                foreach (var bp in storescpModes) RunStorescp(files, c, bp, Path.Combine(work, "out-storescp"));
                 for (var i = 0; i < Math.Max(1, repeat); i++)
                 {
                     direct.Add(RunMrics(files, c, StorageMode.Direct, durability, Path.Combine(work, "out-mrics"), lingerMs));
                     journal.Add(RunMrics(files, c, StorageMode.Journal, durability, Path.Combine(work, "out-mrics"), lingerMs));
-                    dcmtk.Add(RunStorescp(files, c, bitPreserving, Path.Combine(work, "out-storescp")));
+                    for (var m = 0; m < storescpModes.Length; m++)
+                        dcmtk[m].Add(RunStorescp(files, c, storescpModes[m], Path.Combine(work, "out-storescp")));
                 }
-                var (d, j, s) = (Median(direct), Median(journal), Median(dcmtk));
+                var (d, j) = (Median(direct), Median(journal));
                 var jd = journal.Select(r => r.Drained).Order().ElementAt(journal.Count / 2);
-                var complete = direct.Concat(journal).Concat(dcmtk).All(r => r.Stored == count);
+                var complete = direct.Concat(journal).Concat(dcmtk.SelectMany(r => r)).All(r => r.Stored == count);
                 ok &= complete;
                 double Ips(double seconds) => count / seconds;
                 double Mbs(double seconds) => totalBytes / 1048576.0 / seconds;
-                ctx.Out.WriteLine($"{c,6} | {Ips(d),12:0.0} {Mbs(d),6:0.0} | {Ips(j),13:0.0} {Mbs(j),6:0.0} {Ips(jd),13:0.0} | {Ips(s),14:0.0} {Mbs(s),6:0.0} | {s / d,5:0.00}x {s / j,6:0.00}x {s / jd,6:0.00}x");
+                ctx.Out.WriteLine($"{c} association(s):");
+                ctx.Out.WriteLine($"  MriCs direct   {Ips(d),8:0.0} img/s {Mbs(d),6:0.0} MB/s");
+                ctx.Out.WriteLine($"  MriCs journal  {Ips(j),8:0.0} img/s {Mbs(j),6:0.0} MB/s   (drained {Ips(jd):0.0} img/s)");
+                for (var m = 0; m < storescpModes.Length; m++)
+                {
+                    var sm = Median(dcmtk[m]);
+                    ctx.Out.WriteLine($"  {StorescpName(storescpModes[m]),-14} {Ips(sm),8:0.0} img/s {Mbs(sm),6:0.0} MB/s   journal / it {sm / j:0.00}x (drained {sm / jd:0.00}x), direct / it {sm / d:0.00}x");
+                }
                 var js = journal[journal.Count / 2].Journal;
                 if (js is not null)
-                    ctx.Out.WriteLine($"{"",6}   journal (median run): {js.Records} records in {js.Commits} fdatasyncs ({js.RecordsPerSync:0.0} per sync), write {js.MeanWriteMs:0.00} ms + fdatasync {js.MeanSyncMs:0.00} ms per commit; {js.MaterializeBatches} materializer batches, {js.MaterializeTime.TotalMilliseconds:0} ms");
+                    ctx.Out.WriteLine($"  journal (median run): {js.Records} records in {js.Commits} fdatasyncs ({js.RecordsPerSync:0.0} per sync), {js.Streamed} written while they arrived; write {js.MeanWriteMs:0.00} ms + fdatasync {js.MeanSyncMs:0.00} ms per commit; {js.MaterializeBatches} materializer batches, {js.MaterializeTime.TotalMilliseconds:0} ms");
                 if (c == 1)
                 {
                     // A durable SCP as fast as storescp at everything else still adds one flush per instance.
+                    var s = Median(dcmtk[0]);
                     var bound = s / (s + count * flushSmall / 1000.0);
-                    ctx.Out.WriteLine($"{"",6}   one association: an SCP as fast as storescp at receiving and writing, plus the 4 KB flush floor per instance, would reach {bound:0.00}x ({count} x {flushSmall:0.000} ms on top of storescp's {s:0.000} s)");
+                    ctx.Out.WriteLine($"  one association: an SCP as fast as {StorescpName(storescpModes[0])} at receiving and writing, plus the 4 KB flush floor per instance, would reach {bound:0.00}x of it ({count} x {flushSmall:0.000} ms on top of {s:0.000} s)");
                 }
-                ctx.Out.WriteLine($"{"",6}   runs (s): direct {Runs(direct)}; journal {Runs(journal)} (drained {string.Join(' ', journal.Select(r => r.Drained.ToString("0.000")))}); storescp {Runs(dcmtk)}");
+                ctx.Out.WriteLine($"  runs (s): direct {Runs(direct)}; journal {Runs(journal)} (drained {string.Join(' ', journal.Select(r => r.Drained.ToString("0.000")))})");
+                for (var m = 0; m < storescpModes.Length; m++) ctx.Out.WriteLine($"            {StorescpName(storescpModes[m])} {Runs(dcmtk[m])}");
                 if (!complete)
-                    ctx.Error.WriteLine($"  incomplete: stored direct {string.Join(',', direct.Select(r => r.Stored))}, journal {string.Join(',', journal.Select(r => r.Stored))}, storescp {string.Join(',', dcmtk.Select(r => r.Stored))} of {count}");
+                    ctx.Error.WriteLine($"  incomplete: stored direct {string.Join(',', direct.Select(r => r.Stored))}, journal {string.Join(',', journal.Select(r => r.Stored))}, storescp {string.Join(' ', dcmtk.Select(r => string.Join(',', r.Select(x => x.Stored))))} of {count}");
             }
             ctx.Out.WriteLine();
             ctx.Out.WriteLine($"load average after: {LoadAverage()}");
@@ -110,6 +126,8 @@ public static class NetworkBenchCommands
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         }
     }
+
+    private static string StorescpName(bool bitPreserving) => bitPreserving ? "storescp +B" : "storescp";
 
     private static double Median(List<Run> runs) => runs.Select(r => r.Seconds).Order().ElementAt(runs.Count / 2);
 

@@ -20,6 +20,50 @@ internal static class Crc32C
         return t;
     }
 
+    private const uint Poly = 0x82F63B78u; // reflected Castagnoli polynomial
+
+    // X2n[k] = x^(2^k) mod P (reflected): squares, so x^n for any n is a product of at most 64 of them.
+    private static readonly uint[] X2n = BuildPowers();
+
+    private static uint[] BuildPowers()
+    {
+        var t = new uint[64];
+        var p = 1u << 30; // x^1
+        t[0] = p;
+        for (var k = 1; k < t.Length; k++) t[k] = p = MultiplyModP(p, p);
+        return t;
+    }
+
+    /// <summary>a * b modulo the polynomial, both reflected (bit 31 is x^0).</summary>
+    private static uint MultiplyModP(uint a, uint b)
+    {
+        var product = 0u;
+        for (var m = 1u << 31; m != 0 && a != 0; m >>= 1)
+        {
+            if ((a & m) != 0)
+            {
+                product ^= b;
+                a ^= m;
+            }
+            b = (b & 1) != 0 ? (b >> 1) ^ Poly : b >> 1;
+        }
+        return product;
+    }
+
+    /// <summary>
+    /// The CRC of A followed by B from the CRC of A, the CRC of B and B's length: CRC(A || B) = CRC(A) * x^(8 len B) + CRC(B)
+    /// (mod P). Lets the journal checksum a data set while it arrives and put the meta block, known only at the end, in front.
+    /// </summary>
+    public static uint Combine(uint crcA, uint crcB, long lengthB)
+    {
+        if (lengthB <= 0) return crcA;
+        var shift = 1u << 31; // x^0
+        var bits = (ulong)lengthB * 8;
+        for (var k = 0; bits != 0; k++, bits >>= 1)
+            if ((bits & 1) != 0) shift = MultiplyModP(X2n[k], shift);
+        return MultiplyModP(shift, crcA) ^ crcB;
+    }
+
     /// <summary>Continues a CRC: start with 0, pass the previous result to append more bytes.</summary>
     public static uint Append(uint crc, ReadOnlySpan<byte> data)
     {
