@@ -72,6 +72,16 @@ public class JournalStoreTests
         return bytes;
     }
 
+    /// <summary>A copy whose File Meta header names another SOP Instance UID than its data set (refused with 0xA900).</summary>
+    private static string MismatchedCopy(string src)
+    {
+        Part10Header h;
+        using (var fs = File.OpenRead(src)) h = Part10Header.Read(fs, src);
+        var mismatched = Path.Combine(TestEnv.TempDir(), "mismatch.dcm");
+        File.WriteAllBytes(mismatched, [.. Part10Header.Encode(h.SopClassUid, "1.2.3.4.5.6", h.TransferSyntaxUid, null), .. DataSetBytes(src)]);
+        return mismatched;
+    }
+
     private static List<string> StoredFiles(string dir) =>
         Directory.EnumerateFiles(dir, "*.dcm", SearchOption.AllDirectories).Where(f => !f.Contains("/.", StringComparison.Ordinal)).ToList();
 
@@ -304,6 +314,31 @@ public class JournalStoreTests
         Assert.True(Directory.EnumerateFiles(Path.Combine(dir, ".journal"), "seg-*.log").Count() <= 3);
     }
 
+    [Theory]
+    [InlineData(StorageMode.Journal)]
+    [InlineData(StorageMode.Direct)]
+    public async Task Store_timings_account_for_every_stored_instance_and_only_those(StorageMode mode)
+    {
+        var dir = TestEnv.TempDir();
+        var files = await DicomTestFiles.UniqueCopiesAsync([DicomTestFiles.Sample("MR_small.dcm")], TestEnv.TempDir(), copiesEach: 5);
+        var journal = Options(dir);
+        await using var scp = Start(mode == StorageMode.Journal ? journal
+            : new FileStorageOptions { Directory = dir, Mode = StorageMode.Direct, MinFreeBytes = journal.MinFreeBytes });
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.All(await SendAsync(scp.Port, files), r => Assert.True(r.Stored, r.Message));
+        var elapsed = started.Elapsed;
+        var t = scp.Provider.Timings;
+        Assert.Equal(files.Count, t.Instances);
+        Assert.True(t.Receive > TimeSpan.Zero && t.Commit > TimeSpan.Zero, $"receive {t.Receive}, commit {t.Commit}");
+        Assert.True(t.WaitForData >= TimeSpan.Zero && t.Check >= TimeSpan.Zero);
+        // The parts happen inside the sender's run, one instance after the other.
+        Assert.True(t.WaitForData + t.Receive + t.Check + t.Commit <= elapsed, $"{t} within {elapsed}");
+        // A refused instance is not counted.
+        var refused = await SendAsync(scp.Port, [MismatchedCopy(files[0])]);
+        Assert.Equal(DimseStatus.DataSetDoesNotMatchSopClass, refused[0].Status);
+        Assert.Equal(files.Count, scp.Provider.Timings.Instances);
+    }
+
     [Fact]
     public async Task Same_sop_instance_twice_is_idempotent_in_journal_mode()
     {
@@ -384,12 +419,7 @@ public class JournalStoreTests
     {
         var dir = TestEnv.TempDir();
         var scp = Start(Options(dir));
-        var src = DicomTestFiles.Sample("MR_small.dcm");
-        Part10Header h;
-        using (var fs = File.OpenRead(src)) h = Part10Header.Read(fs, src);
-        var mismatched = Path.Combine(TestEnv.TempDir(), "mismatch.dcm");
-        File.WriteAllBytes(mismatched, [.. Part10Header.Encode(h.SopClassUid, "1.2.3.4.5.6", h.TransferSyntaxUid, null), .. DataSetBytes(src)]);
-        var results = await SendAsync(scp.Port, [mismatched]);
+        var results = await SendAsync(scp.Port, [MismatchedCopy(DicomTestFiles.Sample("MR_small.dcm"))]);
         Assert.Equal(DimseStatus.DataSetDoesNotMatchSopClass, results[0].Status);
         await scp.Provider.WhenMaterializedAsync().WaitAsync(TimeSpan.FromSeconds(30));
         await scp.DisposeAsync(); // the SCP holds its segments locked

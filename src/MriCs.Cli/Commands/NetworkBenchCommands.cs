@@ -20,7 +20,7 @@ public static class NetworkBenchCommands
     ];
 
     /// <summary>Seconds until the last storescu exited; Drained: until every file was materialized (journal), else = Seconds.</summary>
-    private sealed record Run(double Seconds, int Stored, double Drained, JournalStatistics? Journal = null);
+    private sealed record Run(double Seconds, int Stored, double Drained, JournalStatistics? Journal = null, StoreTimings? Timings = null);
 
     private static int Store(CliArgs args, CliContext ctx)
     {
@@ -103,7 +103,16 @@ public static class NetworkBenchCommands
                 }
                 var js = journal[journal.Count / 2].Journal;
                 if (js is not null)
-                    ctx.Out.WriteLine($"  journal (median run): {js.Records} records in {js.Commits} fdatasyncs ({js.RecordsPerSync:0.0} per sync), {js.Streamed} written while they arrived; write {js.MeanWriteMs:0.00} ms + fdatasync {js.MeanSyncMs:0.00} ms per commit; {js.MaterializeBatches} materializer batches, {js.MaterializeTime.TotalMilliseconds:0} ms");
+                    ctx.Out.WriteLine($"  journal (median run): {js.Records} records in {js.Commits} fdatasyncs ({js.RecordsPerSync:0.0} per sync), write {js.MeanWriteMs:0.00} ms + fdatasync {js.MeanSyncMs:0.00} ms per commit; {js.MaterializeBatches} materializer batches, {js.MaterializeTime.TotalMilliseconds:0} ms");
+                foreach (var (name, runs) in new[] { ("direct", direct), ("journal", journal) })
+                {
+                    var median = runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2);
+                    if (median.Timings is not { Instances: > 0 } t) continue;
+                    var line = $"  {name} (median run), per instance in the SCP: waiting for the data set {t.WaitForDataMs:0.000} ms, receiving {t.ReceiveMs:0.000}, checking {t.CheckMs:0.000}, making it durable {t.CommitMs:0.000}";
+                    // One association: the cycle less the SCP's part is the sender's turnaround (response in, next file, command out).
+                    if (c == 1) line += $"; rest of the {median.Seconds * 1000 / count:0.000} ms cycle (storescu's turnaround) {median.Seconds * 1000 / count - t.TotalMs:0.000}";
+                    ctx.Out.WriteLine(line);
+                }
                 if (c == 1)
                 {
                     // A durable SCP as fast as storescp at everything else still adds one flush per instance.
@@ -164,7 +173,7 @@ public static class NetworkBenchCommands
             provider.WhenMaterializedAsync().GetAwaiter().GetResult();
             var drained = sw.Elapsed.TotalSeconds;
             var stored = Directory.EnumerateFiles(outDir, "*.dcm", SearchOption.AllDirectories).Count();
-            return new Run(seconds, stored, Math.Max(seconds, drained), provider.JournalStatistics);
+            return new Run(seconds, stored, Math.Max(seconds, drained), provider.JournalStatistics, provider.Timings);
         }
         finally
         {

@@ -122,7 +122,7 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
     private long _freeBytes;
     private long _freeCheckedAt = -1_000_000; // TickCount64 is positive: the first call probes
     private long _deliveryFailures;
-    private int _journalReceivers; // journal mode: data sets being received now (a tail lease is only for a lone one)
+    private readonly StoreTimer _timer = new();
 
     public FileStorageProvider(FileStorageOptions options, IStoredInstanceSink? sink = null, ILogger? logger = null)
     {
@@ -158,6 +158,9 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
 
     /// <summary>Journal mode: group commits, records, sync and materialization times so far; null in direct mode.</summary>
     public JournalStatistics? JournalStatistics => _journal?.Statistics;
+
+    /// <summary>Per stored instance: waiting for its data set, receiving, checking, making it durable (summed; both modes).</summary>
+    public StoreTimings Timings => _timer.Snapshot();
 
     /// <summary>Journal mode: instances the sink kept refusing (after retries); their files are on disk.</summary>
     public long DeliveryFailures => Interlocked.Read(ref _deliveryFailures);
@@ -288,27 +291,14 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
     private static string Trim(string s) => s.Length > 64 ? s[..64] : s;
 
     /// <summary>Journal mode: the data set is buffered (pooled chunks), checked, appended to the journal; a large one spills to a direct file.</summary>
-    private sealed class JournalIncoming : IIncomingInstance
+    private sealed class JournalIncoming(FileStorageProvider owner, CStoreRequest request, byte[] header) : IIncomingInstance
     {
-        private readonly FileStorageProvider owner;
-        private readonly CStoreRequest request;
-        private readonly byte[] header;
         private readonly ChunkBuffer _data = new();
         private Incoming? _spill;
         private Task? _append;
-        private uint _crc;           // CRC-32C of the header and the data set so far (the journal puts its meta block in front)
-        private TailLease? _lease;   // a lone association writes its payload into the journal while it arrives
-        private bool _started;
-        private int _counted = 1;
-
-        public JournalIncoming(FileStorageProvider owner, CStoreRequest request, byte[] header)
-        {
-            this.owner = owner;
-            this.request = request;
-            this.header = header;
-            _crc = Crc32C.Append(0, header);
-            Interlocked.Increment(ref owner._journalReceivers);
-        }
+        // CRC-32C of the header and the data set so far: computed while the peer sends, not after the last fragment.
+        private uint _crc = Crc32C.Append(0, header);
+        private StoreTimer.Marks _marks = new() { Accepted = StoreTimer.Now };
 
         public async ValueTask WriteAsync(ReadOnlyMemory<byte> fragment, CancellationToken ct)
         {
@@ -317,16 +307,10 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
                 await _spill.WriteAsync(fragment, ct).ConfigureAwait(false);
                 return;
             }
-            if (!_started)
-            {
-                _started = true;
-                if (Volatile.Read(ref owner._journalReceivers) == 1 && owner._journal!.TryLease() is { } lease)
-                    _lease = owner._journal.WriteLeased(lease, header) ? lease : null;
-            }
+            if (_marks.FirstFragment == 0) _marks.FirstFragment = StoreTimer.Now;
             if (_data.Length + fragment.Length > owner._journalLimit)
             {
                 // Too large to buffer: continue as a direct store (the buffered bytes first).
-                DropLease();
                 owner.Debit(-_data.Length);
                 _spill = owner.OpenDirect(request, header);
                 foreach (var block in _data.Blocks()) await _spill.WriteAsync(block, ct).ConfigureAwait(false);
@@ -338,14 +322,8 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
                 throw new DimseStatusException(DimseStatus.OutOfResources, "instance larger than the configured maximum");
             _data.Append(fragment.Span);
             _crc = Crc32C.Append(_crc, fragment.Span);
-            if (_lease is not null && !owner._journal!.WriteLeased(_lease, fragment.Span)) _lease = null;
             owner.Debit(fragment.Length);
-        }
-
-        private void DropLease()
-        {
-            if (_lease is { } lease) owner._journal!.ReleaseLease(lease);
-            _lease = null;
+            _marks.LastFragment = StoreTimer.Now;
         }
 
         public async ValueTask<DimseResult> CompleteAsync(CancellationToken ct)
@@ -366,28 +344,21 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
             }
             catch (DataSetFormatException ex)
             {
-                DropLease();
                 return new DimseResult(DimseStatus.CannotUnderstand, Trim(ex.Message));
             }
-            if (Check(uids, request) is { } refused)
-            {
-                DropLease();
-                return refused;
-            }
+            if (Check(uids, request) is { } refused) return refused;
             var meta = new JournalMeta(request.SopClassUid, request.SopInstanceUid, request.TransferSyntaxUid,
                 uids.StudyInstanceUid!, uids.SeriesInstanceUid!, request.Association);
-            var lease = _lease;
-            _lease = null;
-            var append = owner._journal!.AppendAsync(meta, header, _data, _crc, lease);
+            _marks.CommitStarted = StoreTimer.Now;
+            var append = owner._journal!.AppendAsync(meta, header, _data, _crc);
             _append = append;
             await append.ConfigureAwait(false);
+            owner._timer.Record(_marks, StoreTimer.Now);
             return DimseResult.Success;
         }
 
         public async ValueTask DisposeAsync()
         {
-            DropLease();
-            if (Interlocked.Exchange(ref _counted, 0) == 1) Interlocked.Decrement(ref owner._journalReceivers);
             if (_spill is not null) await _spill.DisposeAsync().ConfigureAwait(false);
             // The journal writer reads the buffer until the append completes.
             if (_append is { IsCompleted: false } pending)
@@ -418,12 +389,14 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
 
     private sealed class Incoming(FileStorageProvider owner, CStoreRequest request, string temp, FileStream stream, byte[] header) : IIncomingInstance
     {
+        private StoreTimer.Marks _marks = new() { Accepted = StoreTimer.Now };
         private bool _headerWritten;
         private long _dataSetBytes;
         private bool _done;
 
         public ValueTask WriteAsync(ReadOnlyMemory<byte> fragment, CancellationToken ct)
         {
+            if (_marks.FirstFragment == 0) _marks.FirstFragment = StoreTimer.Now;
             if (!_headerWritten)
             {
                 stream.Write(header);
@@ -434,6 +407,7 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
                 throw new DimseStatusException(DimseStatus.OutOfResources, "instance larger than the configured maximum");
             stream.Write(fragment.Span);
             owner.Debit(fragment.Length);
+            _marks.LastFragment = StoreTimer.Now;
             return ValueTask.CompletedTask;
         }
 
@@ -454,6 +428,7 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
             if (Check(uids, request) is { } refused) return refused;
 
             var durability = owner._options.Durability;
+            _marks.CommitStarted = StoreTimer.Now;
             if (durability != DurabilityMode.None) stream.Flush(flushToDisk: true);
             var length = stream.Length;
             await stream.DisposeAsync().ConfigureAwait(false);
@@ -472,6 +447,7 @@ public sealed class FileStorageProvider : ICStoreProvider, IAsyncDisposable
                 if (createdSeries) Fsync.Directory(studyDir);
                 if (createdStudy) Fsync.Directory(owner._root);
             }
+            owner._timer.Record(_marks, StoreTimer.Now);
             if (owner._sink is { } sink)
             {
                 try

@@ -83,27 +83,4 @@ internal static partial class Fsync
             if (added) handle.DangerousRelease();
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
-    private static partial int SyncFileRange(nint fd, long offset, long count, uint flags);
-
-    /// <summary>
-    /// Linux: starts write-back of a byte range without waiting (sync_file_range SYNC_FILE_RANGE_WRITE), so that a
-    /// later fdatasync finds those pages already on their way to the device. Not a durability step: a hint only,
-    /// and a no-op where the call does not exist.
-    /// </summary>
-    public static void StartWriteback(SafeFileHandle handle, long offset, long count)
-    {
-        if (!OperatingSystem.IsLinux() || count <= 0) return;
-        var added = false;
-        handle.DangerousAddRef(ref added);
-        try
-        {
-            _ = SyncFileRange(handle.DangerousGetHandle(), offset, count, 2 /* SYNC_FILE_RANGE_WRITE */);
-        }
-        finally
-        {
-            if (added) handle.DangerousRelease();
-        }
-    }
 }

@@ -6,8 +6,7 @@ using Microsoft.Win32.SafeHandles;
 namespace MriCs.Dicom.Network.Journal;
 
 /// <summary>What the journal did: group commits (one fdatasync each) and the records they carried, and materializer batches.</summary>
-public sealed record JournalStatistics(long Commits, long Records, TimeSpan WriteTime, TimeSpan SyncTime, long MaterializeBatches, TimeSpan MaterializeTime,
-    long Streamed = 0)
+public sealed record JournalStatistics(long Commits, long Records, TimeSpan WriteTime, TimeSpan SyncTime, long MaterializeBatches, TimeSpan MaterializeTime)
 {
     public double RecordsPerSync => Commits == 0 ? 0 : Records / (double)Commits;
     public double MeanSyncMs => Commits == 0 ? 0 : SyncTime.TotalMilliseconds / Commits;
@@ -35,23 +34,6 @@ internal sealed class JournalSegment(int index, string path, SafeFileHandle hand
     public int Outstanding { get; set; }
     public bool Active { get; set; }
     public bool Free { get; set; }
-}
-
-/// <summary>
-/// A lone association's claim on the journal's tail: its payload is written to the place its record will take
-/// while the data set arrives (not synced), so the commit has only the header, the meta block and the last bytes
-/// to write, and the fdatasync finds most pages already on their way. Any other record revokes the claim; the
-/// association then appends the usual way, and what it wrote past the tail is overwritten later (the replay scan
-/// never reads past the last valid record).
-/// </summary>
-internal sealed class TailLease(JournalSegment segment, long recordOffset)
-{
-    public JournalSegment Segment { get; } = segment;
-    public long RecordOffset { get; } = recordOffset;
-    public long PayloadStart => RecordOffset + JournalRecord.HeaderSize + StoreJournal.LeasedMetaLength;
-    public long Written { get; set; }    // payload bytes written at PayloadStart
-    public long WritebackTo { get; set; } // write-back started up to here (page aligned)
-    public bool Revoked { get; set; }
 }
 
 /// <summary>
@@ -98,11 +80,6 @@ internal sealed class StoreJournal : IAsyncDisposable
     private readonly List<JournalSegment> _touched = new(2);
     private readonly List<ReadOnlyMemory<byte>> _blocks = [];
     private long _nextSeq;
-    private TailLease? _lease;
-
-    /// <summary>The meta block of a record written under a tail lease is padded to this length (the payload starts at a known place).</summary>
-    public const int LeasedMetaLength = 1024;
-    private const long LeaseMinimumRoom = 1024 * 1024;
 
     // Materializer queue (under _matLock).
     private readonly Lock _matLock = new();
@@ -125,9 +102,8 @@ internal sealed class StoreJournal : IAsyncDisposable
     private long _checkpointSeq;
     private bool _disposed;
 
-    private sealed class Pending(JournalMeta meta, byte[] metaBytes, ReadOnlyMemory<byte> header, ChunkBuffer data, uint bodyCrc, TailLease? lease = null)
+    private sealed class Pending(JournalMeta meta, byte[] metaBytes, ReadOnlyMemory<byte> header, ChunkBuffer data, uint bodyCrc)
     {
-        public TailLease? Lease { get; } = lease;
         public JournalMeta Meta { get; } = meta;
         public byte[] MetaBytes { get; } = metaBytes;
         public ReadOnlyMemory<byte> PartHeader { get; } = header;
@@ -139,15 +115,14 @@ internal sealed class StoreJournal : IAsyncDisposable
     }
 
     // Leader-only statistics (read racily for reports).
-    private long _statCommits, _statRecords, _statWriteTicks, _statSyncTicks, _statMatBatches, _statMatTicks, _statStreamed;
+    private long _statCommits, _statRecords, _statWriteTicks, _statSyncTicks, _statMatBatches, _statMatTicks;
 
     /// <summary>Commits (fdatasyncs), records, time writing and syncing; materializer batches and time.</summary>
     public JournalStatistics Statistics => new(Volatile.Read(ref _statCommits), Volatile.Read(ref _statRecords),
         TimeSpan.FromSeconds(Volatile.Read(ref _statWriteTicks) / (double)System.Diagnostics.Stopwatch.Frequency),
         TimeSpan.FromSeconds(Volatile.Read(ref _statSyncTicks) / (double)System.Diagnostics.Stopwatch.Frequency),
         Volatile.Read(ref _statMatBatches),
-        TimeSpan.FromSeconds(Volatile.Read(ref _statMatTicks) / (double)System.Diagnostics.Stopwatch.Frequency),
-        Volatile.Read(ref _statStreamed));
+        TimeSpan.FromSeconds(Volatile.Read(ref _statMatTicks) / (double)System.Diagnostics.Stopwatch.Frequency));
 
     /// <summary>Records found at start-up past the checkpoint (they are being materialized again).</summary>
     public int Replayed { get; }
@@ -346,101 +321,21 @@ internal sealed class StoreJournal : IAsyncDisposable
     public long MaxPayload => _segmentBytes - JournalRecord.HeaderSize - JournalRecord.MaxMetaLength;
 
     /// <summary>
-    /// A tail lease when no record is queued or being written and the active segment has room, else null. Only worth
-    /// taking for a lone association: any other record revokes it.
-    /// </summary>
-    public TailLease? TryLease()
-    {
-        lock (_commitLock)
-        {
-            if (_stopCommit || _leading || _queue.Count > 0 || _lease is not null) return null;
-            lock (_segLock)
-            {
-                if (_active is not { } a || a.WriteOffset + JournalRecord.HeaderSize + LeasedMetaLength + LeaseMinimumRoom > a.Size) return null;
-                return _lease = new TailLease(a, a.WriteOffset);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Writes the next payload bytes of a leased record in place (no sync) and starts their write-back. False once the
-    /// lease is revoked or the segment has no more room: the caller then appends the usual way.
-    /// </summary>
-    public bool WriteLeased(TailLease lease, ReadOnlySpan<byte> bytes)
-    {
-        lock (_commitLock)
-        {
-            if (lease.Revoked || _stopCommit || !ReferenceEquals(_lease, lease)) return false;
-            var at = lease.PayloadStart + lease.Written;
-            if (at + bytes.Length > lease.Segment.Size)
-            {
-                RevokeLease();
-                return false;
-            }
-            try
-            {
-                RandomAccess.Write(lease.Segment.Handle, bytes, at);
-            }
-            catch (IOException)
-            {
-                RevokeLease(); // the usual append meets the error again and reports it
-                return false;
-            }
-            lease.Written += bytes.Length;
-            var upTo = (at + bytes.Length) & ~4095L; // whole pages only: a partial page would be written back twice
-            if (upTo > lease.WritebackTo)
-            {
-                var from = Math.Max(lease.WritebackTo, lease.PayloadStart & ~4095L);
-                Fsync.StartWriteback(lease.Segment.Handle, from, upTo - from);
-                lease.WritebackTo = upTo;
-            }
-            return true;
-        }
-    }
-
-    /// <summary>Gives a lease up (the association ended or spilled); nothing it wrote is ever read.</summary>
-    public void ReleaseLease(TailLease lease)
-    {
-        lock (_commitLock)
-        {
-            if (ReferenceEquals(_lease, lease)) RevokeLease();
-        }
-    }
-
-    /// <summary>Under _commitLock.</summary>
-    private void RevokeLease()
-    {
-        if (_lease is { } l) l.Revoked = true;
-        _lease = null;
-    }
-
-    /// <summary>
     /// Appends an instance (Part 10 header + data set); completes once it is on stable storage. The
-    /// caller keeps <paramref name="data"/> alive until then. <paramref name="payloadCrc"/> is the CRC-32C of the
-    /// header followed by the data set (computed while it arrived). With a <paramref name="lease"/> still valid, the
-    /// payload bytes written under it are not written again.
+    /// caller keeps <paramref name="data"/> alive until then. <paramref name="payloadCrc"/>: the CRC-32C of the header
+    /// followed by the data set, computed by the caller while the data set arrived (the record's CRC puts the meta
+    /// block, known only now, in front of it: <see cref="Crc32C.Combine"/>).
     /// </summary>
-    public Task<JournalEntry> AppendAsync(JournalMeta meta, ReadOnlyMemory<byte> partHeader, ChunkBuffer data, uint payloadCrc, TailLease? lease = null)
+    public Task<JournalEntry> AppendAsync(JournalMeta meta, ReadOnlyMemory<byte> partHeader, ChunkBuffer data, uint payloadCrc)
     {
         var metaBytes = meta.Encode();
         if (metaBytes.Length > JournalRecord.MaxMetaLength) throw new DimseStatusException(DimseStatus.ProcessingFailure, "journal meta too long");
-        var payloadLength = partHeader.Length + data.Length;
-        if (JournalRecord.HeaderSize + metaBytes.Length + payloadLength > _segmentBytes)
-            throw new DimseStatusException(DimseStatus.OutOfResources, "instance larger than a journal segment");
-        // The leased layout: the meta block padded with zeros (JournalMeta.Decode ignores what follows its fields).
-        var leasedMeta = lease is not null && metaBytes.Length <= LeasedMetaLength ? new byte[LeasedMetaLength] : null;
-        if (leasedMeta is not null) metaBytes.CopyTo(leasedMeta, 0);
-        Pending pending;
+        var crc = Crc32C.Combine(Crc32C.Append(0, metaBytes), payloadCrc, partHeader.Length + data.Length);
+        var pending = new Pending(meta, metaBytes, partHeader, data, crc);
+        if (pending.RecordLength > _segmentBytes) throw new DimseStatusException(DimseStatus.OutOfResources, "instance larger than a journal segment");
         lock (_commitLock)
         {
             if (_stopCommit) throw new DimseStatusException(DimseStatus.OutOfResources, "storage is shutting down");
-            var leased = leasedMeta is not null && ReferenceEquals(_lease, lease) && !lease!.Revoked && !_leading && _queue.Count == 0
-                && lease.Written <= payloadLength;
-            if (leased) _lease = null; // spent
-            else RevokeLease(); // this record goes where any lease would have written
-            var bytes = leased ? leasedMeta! : metaBytes;
-            var crc = Crc32C.Combine(Crc32C.Append(0, bytes), payloadCrc, payloadLength);
-            pending = new Pending(meta, bytes, partHeader, data, crc, leased ? lease : null);
             _queue.Add(pending);
             if (_leading) return pending.Done.Task; // the current leader (or the one it hands over to) writes it
             _leading = true;
@@ -503,36 +398,18 @@ internal sealed class StoreJournal : IAsyncDisposable
         {
             foreach (var p in batch)
             {
-                // A leased record is still at the tail (any other record would have revoked the lease): its payload
-                // bytes written so far stay where they are.
-                TailLease? lease = null;
-                if (p.Lease is { } l)
-                    lock (_segLock)
-                        if (ReferenceEquals(_active, l.Segment) && l.Segment.WriteOffset == l.RecordOffset && l.RecordOffset + p.RecordLength <= l.Segment.Size)
-                        {
-                            lease = l;
-                            if (l.RecordOffset + p.RecordLength > l.Segment.Size / 2) MaybeCreateSpare();
-                        }
-                var segment = lease?.Segment ?? Reserve(p.RecordLength);
+                var segment = Reserve(p.RecordLength);
                 if (!touched.Contains(segment)) touched.Add(segment);
                 var seq = _nextSeq++;
                 var record = new byte[JournalRecord.HeaderSize];
                 JournalRecord.WriteHeader(record, seq, p.MetaBytes.Length, p.BodyCrc, p.PayloadLength);
-                var offset = segment.WriteOffset;
-                segment.WriteOffset += p.RecordLength;
-                var skip = lease?.Written ?? 0;
                 blocks.Clear();
-                if (skip > 0)
-                {
-                    // The rest of the payload, then the header and meta block in front of what is already there.
-                    AddPayload(blocks, p, skip);
-                    if (blocks.Count > 0) RandomAccess.Write(segment.Handle, blocks, offset + JournalRecord.HeaderSize + p.MetaBytes.Length + skip);
-                    blocks.Clear();
-                    _statStreamed++;
-                }
                 blocks.Add(record);
                 blocks.Add(p.MetaBytes);
-                if (skip == 0) AddPayload(blocks, p, 0);
+                blocks.Add(p.PartHeader);
+                foreach (var b in p.Data.Blocks()) blocks.Add(b);
+                var offset = segment.WriteOffset;
+                segment.WriteOffset += p.RecordLength;
                 RandomAccess.Write(segment.Handle, blocks, offset);
                 lock (_segLock) segment.Outstanding++;
                 written.Add((p, new JournalEntry(seq, segment, offset + JournalRecord.HeaderSize + p.MetaBytes.Length, p.PayloadLength, p.Meta)));
@@ -588,23 +465,6 @@ internal sealed class StoreJournal : IAsyncDisposable
         batch.Clear();
         written.Clear();
         blocks.Clear();
-    }
-
-    /// <summary>The payload (Part 10 header, then the data set) from byte <paramref name="skip"/> on, as blocks.</summary>
-    private static void AddPayload(List<ReadOnlyMemory<byte>> blocks, Pending p, long skip)
-    {
-        if (skip < p.PartHeader.Length) blocks.Add(p.PartHeader[(int)skip..]);
-        skip = Math.Max(0, skip - p.PartHeader.Length);
-        foreach (var b in p.Data.Blocks())
-        {
-            if (skip >= b.Length)
-            {
-                skip -= b.Length;
-                continue;
-            }
-            blocks.Add(b[(int)skip..]);
-            skip = 0;
-        }
     }
 
     /// <summary>The active segment if the record fits, else the next free one (waiting for the materializer if none).</summary>
