@@ -41,6 +41,14 @@ public sealed class DicomScpOptions
     /// <summary>On shutdown, how long in-flight associations may run before they are aborted.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// While only one association is open, a read that finds no data first waits up to this long in poll() on the
+    /// socket (the pool thread sleeps in the kernel and wakes the moment data arrives, like a blocking read), then
+    /// goes asynchronous. A lone sender waiting for each response is then served without a thread-pool hand-off
+    /// per read; with several associations open no thread is ever held. Zero turns it off.
+    /// </summary>
+    public TimeSpan LoneAssociationPoll { get; set; } = TimeSpan.FromMilliseconds(2);
+
     /// <summary>Largest DIMSE command set accepted (commands are small; this bounds memory).</summary>
     public int MaxCommandLength { get; set; } = 64 * 1024;
 

@@ -95,7 +95,7 @@ public sealed class DicomServer : IAsyncDisposable
                     return;
                 }
             }
-            var channel = new PduChannel(stream, _options.StallTimeout);
+            var channel = new PduChannel(stream, _options.StallTimeout, socket, _options.LoneAssociationPoll, () => Volatile.Read(ref _active) == 1);
             var association = new ServerAssociation(channel, _options, _echo, _store, _logger, id, remote, overLimit);
             await association.RunAsync(_shutdown.Token, _kill.Token).ConfigureAwait(false);
         }

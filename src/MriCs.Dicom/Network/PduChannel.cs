@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net.Sockets;
 
 namespace MriCs.Dicom.Network;
 
@@ -25,10 +26,43 @@ public sealed class PduChannel : IAsyncDisposable
     // a new linked source per call; once one fires the association is over anyway.
     private readonly Dictionary<CancellationToken, CancellationTokenSource> _timers = [];
 
+    private readonly Socket? _pollSocket;
+    private readonly Func<bool>? _pollWhen;
+    private readonly int _pollMicroseconds;
+
     public PduChannel(Stream stream, TimeSpan stallTimeout)
     {
         _stream = stream;
         StallTimeout = stallTimeout;
+    }
+
+    /// <summary>
+    /// A channel that, while <paramref name="pollWhen"/> holds, waits up to <paramref name="poll"/> in poll() on
+    /// <paramref name="socket"/> before a read goes asynchronous (see <see cref="DicomScpOptions.LoneAssociationPoll"/>).
+    /// </summary>
+    public PduChannel(Stream stream, TimeSpan stallTimeout, Socket socket, TimeSpan poll, Func<bool> pollWhen) : this(stream, stallTimeout)
+    {
+        if (poll <= TimeSpan.Zero) return;
+        _pollSocket = socket;
+        _pollWhen = pollWhen;
+        _pollMicroseconds = (int)Math.Min(int.MaxValue, poll.Ticks / 10);
+    }
+
+    /// <summary>Reads that found data after polling (tests and diagnostics).</summary>
+    internal long PolledReads { get; private set; }
+
+    /// <summary>A short blocking wait for data, so that the read after it completes at once on this thread.</summary>
+    private void PollBeforeRead()
+    {
+        if (_pollSocket is not { } socket || !_pollWhen!()) return;
+        try
+        {
+            if (socket.Available == 0 && socket.Poll(_pollMicroseconds, SelectMode.SelectRead)) PolledReads++;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The read that follows reports what is wrong with the connection.
+        }
     }
 
     public TimeSpan StallTimeout { get; }
@@ -112,6 +146,7 @@ public sealed class PduChannel : IAsyncDisposable
 
     private async ValueTask<int> ReadSomeAsync(Memory<byte> buffer, int offset, TimeSpan timeout, string what, CancellationToken ct, bool allowCleanEof)
     {
+        PollBeforeRead();
         var cts = Timer(ct);
         cts.CancelAfter(timeout);
         int n;
