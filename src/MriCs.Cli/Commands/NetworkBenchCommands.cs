@@ -101,7 +101,7 @@ public static class NetworkBenchCommands
                     var sm = Median(dcmtk[m]);
                     ctx.Out.WriteLine($"  {StorescpName(storescpModes[m]),-14} {Ips(sm),8:0.0} img/s {Mbs(sm),6:0.0} MB/s   journal / it {sm / j:0.00}x (drained {sm / jd:0.00}x), direct / it {sm / d:0.00}x");
                 }
-                var js = journal[journal.Count / 2].Journal;
+                var js = journal.OrderBy(r => r.Seconds).ElementAt(journal.Count / 2).Journal;
                 if (js is not null)
                     ctx.Out.WriteLine($"  journal (median run): {js.Records} records in {js.Commits} fdatasyncs ({js.RecordsPerSync:0.0} per sync), write {js.MeanWriteMs:0.00} ms + fdatasync {js.MeanSyncMs:0.00} ms per commit; {js.MaterializeBatches} materializer batches, {js.MaterializeTime.TotalMilliseconds:0} ms");
                 foreach (var (name, runs) in new[] { ("direct", direct), ("journal", journal) })
