@@ -65,4 +65,31 @@ public class PduChannelPollTests
         Assert.Equal(PduType.ReleaseRq, type);
         Assert.Equal(0, polled); // the poll timed out; the asynchronous read got the PDU
     }
+
+    /// <summary>storescu sends files over one association; the server's polled reads once the connection has ended.</summary>
+    private static async Task<long> PolledReadsOfOneStorescuAsync(TimeSpan poll)
+    {
+        var dir = TestEnv.TempDir();
+        await using var provider = new FileStorageProvider(new FileStorageOptions { Directory = dir, Durability = DurabilityMode.None, MinFreeBytes = 1024 * 1024 });
+        var options = TestEnv.FastOptions();
+        options.LoneAssociationPoll = poll;
+        await using var server = TestEnv.StartServer(options, provider);
+        var files = await DicomTestFiles.UniqueCopiesAsync([DicomTestFiles.Sample("MR_small.dcm")], TestEnv.TempDir(), copiesEach: 10);
+        var (exit, output) = await PeerProcess.RunAsync("storescu",
+            ["-aet", "DCMTK", "-aec", "MRICS", "127.0.0.1", server.LocalEndPoint.Port.ToString(), .. files], TimeSpan.FromSeconds(60));
+        Assert.True(exit == 0, output);
+        Assert.Equal(files.Count, Directory.EnumerateFiles(dir, "*.dcm", SearchOption.AllDirectories).Count());
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (server.ActiveAssociations > 0 && DateTime.UtcNow < until) await Task.Delay(20);
+        Assert.Equal(0, server.ActiveAssociations);
+        return server.PolledReads;
+    }
+
+    [Fact]
+    public async Task A_lone_storescu_association_is_served_by_polled_reads_unless_the_poll_is_off()
+    {
+        // Each of the 10 C-STOREs waits at least for its command after the previous response: the sender answers within 2 s.
+        Assert.True(await PolledReadsOfOneStorescuAsync(TimeSpan.FromSeconds(2)) >= 10);
+        Assert.Equal(0, await PolledReadsOfOneStorescuAsync(TimeSpan.Zero));
+    }
 }

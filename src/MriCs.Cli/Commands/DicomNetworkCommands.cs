@@ -18,7 +18,7 @@ public static class DicomNetworkCommands
         new("dicom echo", "dicom echo --host H --port P --called-ae AE [--calling-ae AE]" + TlsClientUsage, Echo, "tls"),
         new("dicom send", "dicom send --host H --port P --called-ae AE [--calling-ae AE]" + TlsClientUsage + " PATH...", Send, "tls"),
         new("dicom scp", "dicom scp --port P --ae-title AE --out DIR [--allow AE[@HOST] ...] [--bind IP] [--max-associations N] "
-            + "[--storage direct|journal] [--journal-linger-ms MS] [--durability none|file|full] [--min-free-mb N] [--max-pdu BYTES] [--tls-cert PEM --tls-key PEM [--tls-ca PEM --require-client-cert]] [--verbose]",
+            + "[--storage direct|journal] [--journal-linger-ms MS] [--durability none|file|full] [--min-free-mb N] [--max-pdu BYTES] [--lone-poll-ms MS] [--tls-cert PEM --tls-key PEM [--tls-ca PEM --require-client-cert]] [--verbose]",
             Scp, "require-client-cert", "verbose"),
     ];
 
@@ -86,6 +86,8 @@ public static class DicomNetworkCommands
             AllowedCallers = args.Options("allow").Select(a => Parse(() => AeAllowEntry.Parse(a))).ToList(),
             MaxAssociations = args.Int("max-associations", 16),
             MaxPduLength = (uint)args.Int("max-pdu", 256 * 1024),
+            LoneAssociationPoll = TimeSpan.FromMilliseconds(args.Int("lone-poll-ms", 2) is var ms && ms >= 0 ? ms
+                : throw new CliUsageException($"--lone-poll-ms must be 0 (off) or more, got {ms}")),
         };
         if (args.Option("tls-cert") is { } certPath)
         {

@@ -45,7 +45,8 @@ public sealed class DicomScpOptions
     /// While only one association is open, a read that finds no data first waits up to this long in poll() on the
     /// socket (the pool thread sleeps in the kernel and wakes the moment data arrives, like a blocking read), then
     /// goes asynchronous. A lone sender waiting for each response is then served without a thread-pool hand-off
-    /// per read; with several associations open no thread is ever held. Zero turns it off.
+    /// per read; with several associations open no thread is ever held. Plain TCP only (a TLS stream may hold
+    /// decrypted bytes the socket no longer shows). Zero turns it off.
     /// </summary>
     public TimeSpan LoneAssociationPoll { get; set; } = TimeSpan.FromMilliseconds(2);
 

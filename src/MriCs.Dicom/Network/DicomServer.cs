@@ -42,6 +42,11 @@ public sealed class DicomServer : IAsyncDisposable
     /// <summary>Associations running now (including ones being rejected).</summary>
     public int ActiveAssociations => Volatile.Read(ref _active);
 
+    private long _polledReads;
+
+    /// <summary>Reads of ended connections that found their data after the lone-association poll (tests, diagnostics).</summary>
+    internal long PolledReads => Interlocked.Read(ref _polledReads);
+
     /// <summary>Binds (port 0 = any free port) and starts accepting.</summary>
     public void Start(IPEndPoint endPoint)
     {
@@ -81,6 +86,7 @@ public sealed class DicomServer : IAsyncDisposable
 
     private async Task RunConnectionAsync(Socket socket, long id, bool overLimit)
     {
+        PduChannel? channel = null;
         try
         {
             socket.NoDelay = true;
@@ -95,7 +101,10 @@ public sealed class DicomServer : IAsyncDisposable
                     return;
                 }
             }
-            var channel = new PduChannel(stream, _options.StallTimeout, socket, _options.LoneAssociationPoll, () => Volatile.Read(ref _active) == 1);
+            // Plain TCP only: TLS may hold decrypted bytes while the socket has none, and a poll would then only delay them.
+            channel = _options.Tls is null
+                ? new PduChannel(stream, _options.StallTimeout, socket, _options.LoneAssociationPoll, () => Volatile.Read(ref _active) == 1)
+                : new PduChannel(stream, _options.StallTimeout);
             var association = new ServerAssociation(channel, _options, _echo, _store, _logger, id, remote, overLimit);
             await association.RunAsync(_shutdown.Token, _kill.Token).ConfigureAwait(false);
         }
@@ -107,6 +116,7 @@ public sealed class DicomServer : IAsyncDisposable
         finally
         {
             socket.Dispose();
+            if (channel is not null) Interlocked.Add(ref _polledReads, channel.PolledReads);
             Interlocked.Decrement(ref _active);
         }
     }
