@@ -10,7 +10,7 @@ namespace MriCs.Dicom.Network.Tests;
 /// </summary>
 public class JournalKillTests
 {
-    private static string MricsDll()
+    internal static string MricsDll()
     {
         var config = typeof(JournalKillTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         var dll = Path.Combine(TestEnv.RepoRoot(), "src", "MriCs.Cli", "bin", config, "net10.0", "mrics.dll");

@@ -59,6 +59,15 @@ public sealed class PeerProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>Sends a POSIX signal by name (TERM, INT) with kill(1); the process handles it as it would from a shell.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", name, _process.Id.ToString()]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("cannot run kill");
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -s {name} {_process.Id} exited {kill.ExitCode}");
+    }
+
     public async Task<int> WaitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
