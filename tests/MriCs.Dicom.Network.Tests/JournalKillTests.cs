@@ -1,6 +1,3 @@
-using System.Reflection;
-using System.Text.RegularExpressions;
-
 namespace MriCs.Dicom.Network.Tests;
 
 /// <summary>
@@ -10,23 +7,8 @@ namespace MriCs.Dicom.Network.Tests;
 /// </summary>
 public class JournalKillTests
 {
-    internal static string MricsDll()
-    {
-        var config = typeof(JournalKillTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var dll = Path.Combine(TestEnv.RepoRoot(), "src", "MriCs.Cli", "bin", config, "net10.0", "mrics.dll");
-        Assert.True(File.Exists(dll), $"{dll} is not built (it is a project reference of this test project; build it in {config})");
-        return dll;
-    }
-
-    private static async Task<(PeerProcess Scp, int Port)> StartScpAsync(string dir, params string[] extra)
-    {
-        var port = TestEnv.FreePort();
-        var scp = PeerProcess.Start("dotnet",
-            [MricsDll(), "dicom", "scp", "--port", port.ToString(), "--ae-title", "MRICS", "--out", dir, "--bind", "127.0.0.1",
-             "--storage", "journal", "--min-free-mb", "1", .. extra]);
-        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(60), scp);
-        return (scp, port);
-    }
+    private static Task<(PeerProcess Scp, int Port)> StartScpAsync(string dir, params string[] extra) =>
+        ScpProcess.StartAsync(dir, "journal", extra);
 
     private static async Task WaitForFilesAsync(IReadOnlyList<string> stored, PeerProcess owner, TimeSpan timeout)
     {
@@ -84,30 +66,12 @@ public class JournalKillTests
         using (scp)
         {
             using var storescu = PeerProcess.Start("storescu", ["-v", "-aet", "DCMTK", "-aec", "MRICS", "127.0.0.1", port.ToString(), .. files]);
-            var until = DateTime.UtcNow.AddSeconds(120);
-            while (Regex.Matches(storescu.Output, @"Received Store Response \(Success\)").Count < 20)
-            {
-                if (storescu.HasExited) Assert.Fail($"storescu ended before the kill:\n{storescu.Output}\n{scp.Output}");
-                if (DateTime.UtcNow > until) Assert.Fail($"storescu got no 20 successes in 120 s:\n{storescu.Output}\n{scp.Output}");
-                await Task.Delay(5);
-            }
+            await ScpProcess.WaitForSuccessesAsync(storescu, scp, 20);
             scp.Kill9();
             await storescu.WaitAsync(TimeSpan.FromSeconds(60));
             storescuOutput = storescu.Output;
         }
-        // Pair each "Sending file" with the store response that follows it.
-        var acknowledged = new List<string>();
-        string? current = null;
-        foreach (var line in storescuOutput.Split('\n'))
-        {
-            var m = Regex.Match(line, @"Sending file: (.+?)\s*$");
-            if (m.Success) { current = m.Groups[1].Value; continue; }
-            if (line.Contains("Received Store Response (Success)", StringComparison.Ordinal) && current is not null)
-            {
-                acknowledged.Add(current);
-                current = null;
-            }
-        }
+        var acknowledged = ScpProcess.Acknowledged(storescuOutput);
         Assert.True(acknowledged.Count >= 20, $"parsed only {acknowledged.Count} acknowledged files:\n{storescuOutput}");
         Assert.True(acknowledged.Count < files.Count, "the kill came after storescu had finished; the test needs more files");
         Assert.All(acknowledged, f => Assert.Contains(f, files));

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace MriCs.Dicom.Network.Tests;
 
 /// <summary>
@@ -17,20 +15,11 @@ public class ScpSignalTests
     {
         var files = await DicomTestFiles.UniqueCopiesAsync(DicomTestFiles.Study(), TestEnv.TempDir(), copiesEach: 12);
         var dir = TestEnv.TempDir();
-        var port = TestEnv.FreePort();
-        using var scp = PeerProcess.Start("dotnet",
-            [JournalKillTests.MricsDll(), "dicom", "scp", "--port", port.ToString(), "--ae-title", "MRICS", "--out", dir, "--bind", "127.0.0.1",
-             "--storage", storage, "--min-free-mb", "1"]);
-        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(60), scp);
+        var (scpProcess, port) = await ScpProcess.StartAsync(dir, storage);
+        using var scp = scpProcess;
 
         using var storescu = PeerProcess.Start("storescu", ["-v", "-aet", "DCMTK", "-aec", "MRICS", "127.0.0.1", port.ToString(), .. files]);
-        var until = DateTime.UtcNow.AddSeconds(120);
-        while (Regex.Matches(storescu.Output, @"Received Store Response \(Success\)").Count < 10)
-        {
-            if (storescu.HasExited) Assert.Fail($"storescu ended before the signal:\n{storescu.Output}\n{scp.Output}");
-            if (DateTime.UtcNow > until) Assert.Fail($"storescu got no 10 successes in 120 s:\n{storescu.Output}\n{scp.Output}");
-            await Task.Delay(5);
-        }
+        await ScpProcess.WaitForSuccessesAsync(storescu, scp, 10);
         var signalled = DateTime.UtcNow;
         scp.Signal(signal);
         var exit = await scp.WaitAsync(TimeSpan.FromSeconds(60));
@@ -41,18 +30,7 @@ public class ScpSignalTests
         Assert.True(stoppedIn < TimeSpan.FromSeconds(35), $"stopping took {stoppedIn.TotalSeconds:0.0} s (grace 30 s)");
         await storescu.WaitAsync(TimeSpan.FromSeconds(60));
 
-        var acknowledged = new List<string>();
-        string? current = null;
-        foreach (var line in storescu.Output.Split('\n'))
-        {
-            var m = Regex.Match(line, @"Sending file: (.+?)\s*$");
-            if (m.Success) { current = m.Groups[1].Value; continue; }
-            if (line.Contains("Received Store Response (Success)", StringComparison.Ordinal) && current is not null)
-            {
-                acknowledged.Add(current);
-                current = null;
-            }
-        }
+        var acknowledged = ScpProcess.Acknowledged(storescu.Output);
         Assert.True(acknowledged.Count >= 10, $"parsed only {acknowledged.Count} acknowledged files:\n{storescu.Output}");
         // Journal mode materializes what it holds before it exits: every acknowledged file is there without a restart.
         foreach (var f in acknowledged)

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using System.Reflection;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -149,4 +151,57 @@ public static class TestEnv
 
     public static IReadOnlyList<PresentationContextProposal> EchoContexts { get; } =
         [new PresentationContextProposal(1, NetworkUids.Verification, [NetworkUids.ImplicitVrLittleEndian])];
+}
+
+/// <summary>`mrics dicom scp` as a child process (the CLI built beside this test project), and storescu -v output.</summary>
+public static class ScpProcess
+{
+    public static string MricsDll()
+    {
+        var config = typeof(ScpProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        var dll = Path.Combine(TestEnv.RepoRoot(), "src", "MriCs.Cli", "bin", config, "net10.0", "mrics.dll");
+        Assert.True(File.Exists(dll), $"{dll} is not built (it is a project reference of this test project; build it in {config})");
+        return dll;
+    }
+
+    /// <summary>Starts `mrics dicom scp` on a free port of 127.0.0.1 writing to <paramref name="dir"/>; returns once it listens.</summary>
+    public static async Task<(PeerProcess Scp, int Port)> StartAsync(string dir, string storage, params string[] extra)
+    {
+        var port = TestEnv.FreePort();
+        var scp = PeerProcess.Start("dotnet",
+            [MricsDll(), "dicom", "scp", "--port", port.ToString(), "--ae-title", "MRICS", "--out", dir, "--bind", "127.0.0.1",
+             "--storage", storage, "--min-free-mb", "1", .. extra]);
+        await TestEnv.WaitForPortAsync(port, TimeSpan.FromSeconds(60), scp);
+        return (scp, port);
+    }
+
+    /// <summary>Waits (at most 120 s) until a running `storescu -v` has reported <paramref name="count"/> successful stores.</summary>
+    public static async Task WaitForSuccessesAsync(PeerProcess storescu, PeerProcess scp, int count)
+    {
+        var until = DateTime.UtcNow.AddSeconds(120);
+        while (Regex.Matches(storescu.Output, @"Received Store Response \(Success\)").Count < count)
+        {
+            if (storescu.HasExited) Assert.Fail($"storescu ended before {count} successes:\n{storescu.Output}\n{scp.Output}");
+            if (DateTime.UtcNow > until) Assert.Fail($"storescu got no {count} successes in 120 s:\n{storescu.Output}\n{scp.Output}");
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>The files a `storescu -v` run saw acknowledged: each "Sending file" paired with the success that follows it.</summary>
+    public static List<string> Acknowledged(string storescuOutput)
+    {
+        var acknowledged = new List<string>();
+        string? current = null;
+        foreach (var line in storescuOutput.Split('\n'))
+        {
+            var m = Regex.Match(line, @"Sending file: (.+?)\s*$");
+            if (m.Success) { current = m.Groups[1].Value; continue; }
+            if (line.Contains("Received Store Response (Success)", StringComparison.Ordinal) && current is not null)
+            {
+                acknowledged.Add(current);
+                current = null;
+            }
+        }
+        return acknowledged;
+    }
 }

@@ -101,12 +101,12 @@ public static class NetworkBenchCommands
                     var sm = Median(dcmtk[m]);
                     ctx.Out.WriteLine($"  {StorescpName(storescpModes[m]),-14} {Ips(sm),8:0.0} img/s {Mbs(sm),6:0.0} MB/s   journal / it {sm / j:0.00}x (drained {sm / jd:0.00}x), direct / it {sm / d:0.00}x");
                 }
-                var js = journal.OrderBy(r => r.Seconds).ElementAt(journal.Count / 2).Journal;
+                var js = MedianRun(journal).Journal;
                 if (js is not null)
                     ctx.Out.WriteLine($"  journal (median run): {js.Records} records in {js.Commits} fdatasyncs ({js.RecordsPerSync:0.0} per sync), write {js.MeanWriteMs:0.00} ms + fdatasync {js.MeanSyncMs:0.00} ms per commit; {js.MaterializeBatches} materializer batches, {js.MaterializeTime.TotalMilliseconds:0} ms");
                 foreach (var (name, runs) in new[] { ("direct", direct), ("journal", journal) })
                 {
-                    var median = runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2);
+                    var median = MedianRun(runs);
                     if (median.Timings is not { Instances: > 0 } t) continue;
                     var line = $"  {name} (median run), per instance in the SCP: waiting for the data set {t.WaitForDataMs:0.000} ms, receiving {t.ReceiveMs:0.000}, checking {t.CheckMs:0.000}, making it durable {t.CommitMs:0.000}";
                     // One association: the cycle less the SCP's part is the sender's turnaround (response in, next file, command out).
@@ -138,7 +138,9 @@ public static class NetworkBenchCommands
 
     private static string StorescpName(bool bitPreserving) => bitPreserving ? "storescp +B" : "storescp";
 
-    private static double Median(List<Run> runs) => runs.Select(r => r.Seconds).Order().ElementAt(runs.Count / 2);
+    private static Run MedianRun(List<Run> runs) => runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2);
+
+    private static double Median(List<Run> runs) => MedianRun(runs).Seconds;
 
     private static string Runs(List<Run> runs) => string.Join(' ', runs.Select(r => r.Seconds.ToString("0.000")));
 
